@@ -1,0 +1,822 @@
+package dev.coffer.store;
+
+import dev.coffer.core.CofferException;
+import dev.coffer.core.CorruptDataException;
+import dev.coffer.core.crypto.ChunkId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * A datastore on local disk: content-addressed chunks and a tree of snapshots (design.md section 8).
+ * It stores blobs, indexes and manifests as opaque bytes and never holds a key.
+ *
+ * <p>Thread-safe. Chunks may be inserted from many threads at once, and several {@link SnapshotWriter}s
+ * (in this and other processes) may be open at the same time. Every change is atomic and durable: a
+ * reader never sees a partly written chunk, file or snapshot, and a crash leaves at most temporary
+ * entries that are never listed and are cleaned up later.
+ *
+ * <p>Chunks belong between {@link #beginSnapshot} and {@link SnapshotWriter#commit()}: the open
+ * writer's shared lock keeps garbage collection from removing them before the snapshot that refers to
+ * them is committed.
+ */
+public final class Datastore implements AutoCloseable {
+    /** The marker file that makes a directory a datastore. */
+    public static final String MARKER = ".coffer-datastore";
+    /** The lock file, at the root and in every group directory. */
+    public static final String LOCK = ".lock";
+    /** The directory of chunk files. */
+    public static final String CHUNKS = ".chunks";
+    /** The largest blob a datastore accepts or returns: 64 MiB of payload plus 64 bytes of framing. */
+    public static final int MAX_BLOB_SIZE = 64 * 1024 * 1024 + 64;
+
+    static final String WRITER_LOCK = ".writer.lock";
+    static final String TRASH_PREFIX = ".trash-";
+    private static final String NOT_FOUND_HINT =
+            "check --repository / COFFER_REPOSITORY, or create one by running a backup";
+    private static final Set<PosixFilePermission> ROOT_PERMS = PosixFilePermissions.fromString("rwx------");
+    private static final int MAX_SYNC_THREADS = 16;
+    /** The largest snapshot file {@link #readSnapshotFile} reads into memory. */
+    private static final long MAX_SNAPSHOT_FILE = Integer.MAX_VALUE - 64;
+
+    private final Path root;
+    private final Path chunksDir;
+    private final Path lockFile;
+    /** Chunk directories with entries that may not be durable yet. */
+    private final Set<Path> dirtyDirs = ConcurrentHashMap.newKeySet();
+    /**
+     * Read side: held by an insert from the moment its chunk can be seen until its directory is in
+     * {@link #dirtyDirs}. Write side: held while {@link #syncDirtyChunkDirs} takes the set, so that no
+     * chunk another thread can already see escapes the sync.
+     */
+    private final ReentrantReadWriteLock dirtyGate = new ReentrantReadWriteLock();
+    /** Serialises syncs, so that a sync returns only after every directory taken before it is durable. */
+    private final ReentrantLock syncMutex = new ReentrantLock();
+    private final Set<SnapshotWriter> openWriters = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private Datastore(Path root) {
+        this.root = root;
+        this.chunksDir = root.resolve(CHUNKS);
+        this.lockFile = root.resolve(LOCK);
+    }
+
+    /**
+     * Creates a datastore at {@code root}, with any missing parent directories; the root directory gets
+     * mode 0700. An existing datastore is opened instead. An existing empty directory is made a
+     * datastore (its mode is left alone).
+     *
+     * @throws CofferException if {@code root} is a file, or a non-empty directory that is not a datastore
+     */
+    public static Datastore create(Path root) {
+        Path dir = root.toAbsolutePath().normalize();
+        if (Files.isDirectory(dir)) {
+            if (Files.exists(dir.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)) {
+                return open(dir);
+            }
+            if (!onlyLeftoversOfCreate(dir)) {
+                throw new CofferException(dir + " is not empty and not a Coffer datastore",
+                        "choose an empty directory or a path that does not exist yet");
+            }
+        } else if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CofferException(dir + " exists and is not a directory",
+                    "choose an empty directory or a path that does not exist yet");
+        } else {
+            AtomicFiles.createDirectories(dir.getParent());
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(ROOT_PERMS));
+                Files.setPosixFilePermissions(dir, ROOT_PERMS);
+            } catch (FileAlreadyExistsException e) {
+                return create(dir);
+            } catch (IOException e) {
+                throw IoErrors.fail("cannot create datastore " + dir, e);
+            }
+            AtomicFiles.fsyncDir(dir.getParent());
+        }
+        try {
+            Files.createDirectories(dir.resolve(CHUNKS));
+            // createFile never opens an existing file, so it cannot disturb a lock held in this JVM
+            Files.createFile(dir.resolve(LOCK));
+        } catch (FileAlreadyExistsException e) {
+            // created by an earlier, interrupted or concurrent create
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot create datastore " + dir, e);
+        }
+        AtomicFiles.fsyncDir(dir);
+        // the marker comes last: a directory is a datastore once it has one
+        AtomicFiles.write(dir.resolve(MARKER), Marker.encode(Instant.now()), null);
+        return open(dir);
+    }
+
+    /** Whether a directory holds nothing but what an interrupted {@link #create} leaves. */
+    private static boolean onlyLeftoversOfCreate(Path dir) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                boolean leftover = switch (name) {
+                    case CHUNKS -> Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && isEmptyDir(entry);
+                    case LOCK -> Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS);
+                    default -> name.startsWith(AtomicFiles.TEMP_PREFIX)
+                            && Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS);
+                };
+                if (!leftover) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException | DirectoryIteratorException e) {
+            IOException io = e instanceof IOException x ? x : ((DirectoryIteratorException) e).getCause();
+            throw IoErrors.fail("cannot read directory " + dir, io);
+        }
+    }
+
+    private static boolean isEmptyDir(Path dir) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            return !entries.iterator().hasNext();
+        }
+    }
+
+    /**
+     * Opens an existing datastore.
+     *
+     * @throws RepositoryNotFoundException if {@code root} does not exist or is not a datastore
+     * @throws CorruptDataException if its marker cannot be parsed or {@code .chunks} is missing
+     * @throws CofferException if the marker is of a format version this code does not support
+     */
+    public static Datastore open(Path root) {
+        Path dir = root.toAbsolutePath().normalize();
+        if (!Files.exists(dir)) {
+            throw new RepositoryNotFoundException("no datastore at " + dir, NOT_FOUND_HINT);
+        }
+        Path marker = dir.resolve(MARKER);
+        try {
+            if (!Files.isDirectory(dir)
+                    || !Files.readAttributes(marker, BasicFileAttributes.class).isRegularFile()) {
+                throw notADatastore(dir);
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            throw notADatastore(dir);
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot open datastore " + dir, e);
+        }
+        checkMarker(dir, marker);
+        Path real;
+        try {
+            real = dir.toRealPath();
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot open datastore " + dir, e);
+        }
+        if (!Files.isDirectory(real.resolve(CHUNKS), LinkOption.NOFOLLOW_LINKS)) {
+            throw new CorruptDataException("datastore " + real + " is damaged: its " + CHUNKS
+                    + " directory is missing");
+        }
+        return new Datastore(real);
+    }
+
+    private static RepositoryNotFoundException notADatastore(Path dir) {
+        return new RepositoryNotFoundException(dir + " is not a Coffer datastore",
+                "check --repository / COFFER_REPOSITORY");
+    }
+
+    private static void checkMarker(Path dir, Path marker) {
+        byte[] bytes;
+        try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Marker.MAX_SIZE) {
+                throw new CorruptDataException(marker + " is corrupt: it has " + size + " bytes");
+            }
+            bytes = readFully(ch, (int) size);
+            if (bytes == null) {
+                throw new CorruptDataException(marker + " is corrupt: it shrank while being read");
+            }
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot read " + marker, e);
+        }
+        Map<String, Object> members;
+        try {
+            members = Marker.parse(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptDataException(marker + " is corrupt: not a JSON object (" + e.getMessage() + ")");
+        }
+        if (!Marker.FORMAT.equals(members.get("format"))) {
+            throw new CorruptDataException(marker + " is corrupt: \"format\" is not \"" + Marker.FORMAT + "\"");
+        }
+        if (!(members.get("version") instanceof Long version)) {
+            throw new CorruptDataException(marker + " is corrupt: \"version\" is missing or not an integer");
+        }
+        if (version != Marker.VERSION) {
+            throw new CofferException("datastore " + dir + " has format version " + version
+                    + ", which this version of Coffer cannot use", "upgrade Coffer");
+        }
+    }
+
+    /** The datastore's directory (its real path, symbolic links resolved). */
+    public Path root() {
+        return root;
+    }
+
+    // ---------------------------------------------------------------- chunks
+
+    private Path chunkDir(ChunkId id) {
+        return chunksDir.resolve(id.hex().substring(0, 4));
+    }
+
+    /** The file that holds a chunk: {@code .chunks/<first 4 hex>/<64 hex>}. */
+    Path chunkPath(ChunkId id) {
+        String hex = id.hex();
+        return chunksDir.resolve(hex.substring(0, 4)).resolve(hex);
+    }
+
+    /** Whether the datastore holds the chunk. */
+    public boolean hasChunk(ChunkId id) {
+        ensureOpen();
+        try {
+            return Files.readAttributes(chunkPath(id), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isRegularFile();
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot look up chunk " + id.hex() + " in " + root, e);
+        }
+    }
+
+    /**
+     * Stores a chunk's blob unless the chunk is already stored; an existing chunk file is never
+     * rewritten. The new file is durable when this returns; its directory entry becomes durable at the
+     * next {@link #syncDirtyChunkDirs()}.
+     *
+     * @return true if this call stored the chunk, false if it was already there
+     */
+    public boolean insertChunk(ChunkId id, byte[] blob, int off, int len) {
+        ensureOpen();
+        Objects.checkFromIndexSize(off, len, blob.length);
+        String hex = id.hex();
+        if (len > MAX_BLOB_SIZE) {
+            throw new CofferException("chunk " + hex + " is too large to store: " + len + " bytes, at most "
+                    + MAX_BLOB_SIZE);
+        }
+        Path dir = chunkDir(id);
+        if (hasChunk(id)) {
+            // it may have been written by a process whose directory sync has not happened yet
+            markDirty(dir);
+            return false;
+        }
+        String what = "cannot store chunk " + hex + " in " + root;
+        ensureChunkDir(dir, what);
+        Path tmp = AtomicFiles.writeTemp(dir, blob, off, len, null, what);
+        try {
+            dirtyGate.readLock().lock();
+            try {
+                boolean written;
+                try {
+                    Files.createLink(dir.resolve(hex), tmp);
+                    written = true;
+                } catch (FileAlreadyExistsException e) {
+                    written = false;
+                }
+                dirtyDirs.add(dir);
+                return written;
+            } finally {
+                dirtyGate.readLock().unlock();
+            }
+        } catch (UnsupportedOperationException e) {
+            throw new CofferException(what + ": the file system does not support hard links",
+                    "put the datastore on a local Linux file system such as ext4, XFS or btrfs", e);
+        } catch (IOException e) {
+            throw IoErrors.fail(what, e);
+        } finally {
+            AtomicFiles.deleteQuietly(tmp);
+        }
+    }
+
+    private void ensureChunkDir(Path dir, String what) {
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        dirtyGate.readLock().lock();
+        try {
+            Files.createDirectory(dir);
+            dirtyDirs.add(chunksDir);
+        } catch (FileAlreadyExistsException e) {
+            // another thread or process created it
+        } catch (IOException e) {
+            throw IoErrors.fail(what, e);
+        } finally {
+            dirtyGate.readLock().unlock();
+        }
+    }
+
+    private void markDirty(Path dir) {
+        dirtyGate.readLock().lock();
+        try {
+            dirtyDirs.add(dir);
+        } finally {
+            dirtyGate.readLock().unlock();
+        }
+    }
+
+    /**
+     * Reads a chunk's blob.
+     *
+     * @throws ChunkMissingException if the datastore does not hold it
+     * @throws CorruptDataException if the file is larger than any blob can be
+     */
+    public byte[] readChunk(ChunkId id) {
+        ensureOpen();
+        String hex = id.hex();
+        try (FileChannel ch = FileChannel.open(chunkPath(id), StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > MAX_BLOB_SIZE) {
+                throw new CorruptDataException("chunk " + hex + " is corrupt: it has " + size
+                        + " bytes, more than any blob");
+            }
+            byte[] blob = readFully(ch, (int) size);
+            if (blob == null) {
+                throw new CorruptDataException("chunk " + hex + " is corrupt: it shrank while being read");
+            }
+            return blob;
+        } catch (NoSuchFileException e) {
+            throw new ChunkMissingException(id);
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot read chunk " + hex + " from " + root, e);
+        }
+    }
+
+    /**
+     * The size in bytes of a chunk's blob.
+     *
+     * @throws ChunkMissingException if the datastore does not hold it
+     */
+    public long chunkSize(ChunkId id) {
+        ensureOpen();
+        try {
+            return Files.readAttributes(chunkPath(id), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
+        } catch (NoSuchFileException e) {
+            throw new ChunkMissingException(id);
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot look up chunk " + id.hex() + " in " + root, e);
+        }
+    }
+
+    /**
+     * Calls {@code action} with the id of every stored chunk, in no particular order (grouped by their
+     * first four hex digits, in ascending order of those). Temporary files are skipped. Chunks inserted
+     * or removed meanwhile may or may not be reported.
+     */
+    public void forEachChunk(Consumer<ChunkId> action) {
+        ensureOpen();
+        List<String> prefixes = listNames(chunksDir, Datastore::isChunkPrefix);
+        Collections.sort(prefixes);
+        for (String prefix : prefixes) {
+            Path dir = chunksDir.resolve(prefix);
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                for (Path entry : entries) {
+                    String name = entry.getFileName().toString();
+                    if (name.length() == 2 * ChunkId.LENGTH && name.startsWith(prefix) && ChunkId.isValidHex(name)) {
+                        action.accept(ChunkId.parse(name));
+                    }
+                }
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                // removed meanwhile, or not a directory at all
+            } catch (IOException e) {
+                throw IoErrors.fail("cannot list chunks in " + dir, e);
+            } catch (DirectoryIteratorException e) {
+                throw IoErrors.fail("cannot list chunks in " + dir, e.getCause());
+            }
+        }
+    }
+
+    private static boolean isChunkPrefix(String name) {
+        if (name.length() != 4) {
+            return false;
+        }
+        for (int i = 0; i < 4; i++) {
+            char c = name.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Makes durable the directory entries of every chunk that {@link #insertChunk} stored or found
+     * since the last call (from any thread), including new chunk directories. When it returns, every
+     * such chunk survives a crash. If it fails, the directories stay pending for the next call.
+     */
+    public void syncDirtyChunkDirs() {
+        ensureOpen();
+        syncMutex.lock();
+        try {
+            List<Path> dirs;
+            dirtyGate.writeLock().lock();
+            try {
+                dirs = new ArrayList<>(dirtyDirs);
+                dirtyDirs.clear();
+            } finally {
+                dirtyGate.writeLock().unlock();
+            }
+            if (dirs.isEmpty()) {
+                return;
+            }
+            try {
+                fsyncAll(dirs);
+            } catch (RuntimeException e) {
+                dirtyDirs.addAll(dirs);
+                throw e;
+            }
+        } finally {
+            syncMutex.unlock();
+        }
+    }
+
+    /** fsyncs directories, several at once: file systems batch concurrent syncs into one journal commit. */
+    private static void fsyncAll(List<Path> dirs) {
+        int threads = Math.min(MAX_SYNC_THREADS, (dirs.size() + 15) / 16);
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<CofferException> failure = new AtomicReference<>();
+        Runnable worker = () -> {
+            for (int i; failure.get() == null && (i = next.getAndIncrement()) < dirs.size(); ) {
+                try {
+                    AtomicFiles.fsyncDir(dirs.get(i));
+                } catch (CofferException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        };
+        List<Thread> helpers = new ArrayList<>();
+        for (int i = 1; i < threads; i++) {
+            helpers.add(Thread.ofPlatform().daemon().name("coffer-dirsync-" + i).start(worker));
+        }
+        worker.run();
+        boolean interrupted = false;
+        for (Thread t : helpers) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    /** The directories the next {@link #syncDirtyChunkDirs()} will sync. */
+    Set<Path> pendingSyncDirs() {
+        return Set.copyOf(dirtyDirs);
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    private Path namespaceDir(String ns) {
+        BackupGroup.validateNamespace(ns);
+        return ns.isEmpty() ? root : root.resolve(BackupGroup.namespacePath(ns));
+    }
+
+    private Path groupDir(BackupGroup group) {
+        return root.resolve(group.path());
+    }
+
+    /** The groups of a namespace (not of namespaces below it) that have at least one snapshot, sorted. */
+    public List<BackupGroup> groups(String ns) {
+        ensureOpen();
+        Path nsDir = namespaceDir(ns);
+        List<BackupGroup> groups = new ArrayList<>();
+        for (String type : BackupGroup.TYPES) {
+            for (String id : listNames(nsDir.resolve(type), Names::isName)) {
+                BackupGroup group = new BackupGroup(ns, type, id);
+                if (!snapshots(group).isEmpty()) {
+                    groups.add(group);
+                }
+            }
+        }
+        Collections.sort(groups);
+        return groups;
+    }
+
+    /** The snapshots of every group of a namespace (not of namespaces below it), by group and time. */
+    public List<SnapshotRef> snapshots(String ns) {
+        ensureOpen();
+        List<SnapshotRef> all = new ArrayList<>();
+        for (BackupGroup group : groups(ns)) {
+            all.addAll(snapshots(group));
+        }
+        return all;
+    }
+
+    /** The finished snapshots of a group, oldest first; snapshots being written are never listed. */
+    public List<SnapshotRef> snapshots(BackupGroup group) {
+        ensureOpen();
+        List<SnapshotRef> list = new ArrayList<>();
+        for (String name : listNames(groupDir(group), n -> SnapshotRef.tryParseTime(n) != null)) {
+            list.add(new SnapshotRef(group, SnapshotRef.tryParseTime(name)));
+        }
+        Collections.sort(list);
+        return list;
+    }
+
+    /** The directory of a snapshot (which need not exist). */
+    public Path snapshotDir(SnapshotRef snapshot) {
+        return root.resolve(snapshot.path());
+    }
+
+    /**
+     * Reads one file of a snapshot.
+     *
+     * @throws SnapshotNotFoundException if the snapshot does not exist
+     * @throws CorruptDataException if the snapshot has no such file
+     * @throws CofferException if {@code fileName} is not a valid snapshot file name
+     */
+    public byte[] readSnapshotFile(SnapshotRef snapshot, String fileName) {
+        ensureOpen();
+        Names.checkFileName(fileName);
+        Path dir = snapshotDir(snapshot);
+        if (!Files.isDirectory(dir)) {
+            throw new SnapshotNotFoundException(snapshot);
+        }
+        Path file = dir.resolve(fileName);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = ch.size();
+            if (size > MAX_SNAPSHOT_FILE) {
+                throw new CorruptDataException("snapshot " + snapshot + ": " + fileName + " is too large to read ("
+                        + size + " bytes)");
+            }
+            byte[] data = readFully(ch, (int) size);
+            if (data == null) {
+                throw new CorruptDataException("snapshot " + snapshot + ": " + fileName + " shrank while being read");
+            }
+            return data;
+        } catch (NoSuchFileException e) {
+            if (!Files.isDirectory(dir)) {
+                throw new SnapshotNotFoundException(snapshot);
+            }
+            throw new CorruptDataException("snapshot " + snapshot + ": " + fileName + " is missing");
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot read " + fileName + " of snapshot " + snapshot, e);
+        }
+    }
+
+    /** The names of a snapshot's files, sorted. */
+    public List<String> snapshotFiles(SnapshotRef snapshot) {
+        ensureOpen();
+        Path dir = snapshotDir(snapshot);
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (Names.isFileName(name) && Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    names.add(name);
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            throw new SnapshotNotFoundException(snapshot);
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot list snapshot " + snapshot, e);
+        } catch (DirectoryIteratorException e) {
+            throw IoErrors.fail("cannot list snapshot " + snapshot, e.getCause());
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    /**
+     * Starts writing a snapshot of {@code group}. The writer holds the datastore lock shared until it is
+     * closed, so garbage collection cannot run meanwhile.
+     *
+     * <p>The snapshot's time is {@code time} (to the second) unless the group already has a snapshot,
+     * finished or being written, at that time or later: then it is one second after the newest of them.
+     * Times within a group are thus unique and increase in the order backups start.
+     *
+     * <p>Temporary directories that no live writer holds (left by killed backups) and leftovers of
+     * interrupted {@link #forgetSnapshot} calls are removed from the group first.
+     *
+     * @throws DatastoreBusyException if garbage collection is running
+     */
+    public SnapshotWriter beginSnapshot(BackupGroup group, Instant time) {
+        ensureOpen();
+        SnapshotRef requested = new SnapshotRef(Objects.requireNonNull(group, "group"), time);
+        Locks.Handle shared = Locks.lockDatastore(lockFile, true);
+        try {
+            Path groupDir = groupDir(group);
+            AtomicFiles.createDirectories(groupDir);
+            try (Locks.GroupLock _ = Locks.lockGroup(groupDir)) {
+                Instant newest = removeStaleAndFindNewest(groupDir);
+                Instant t = requested.time();
+                if (newest != null && !t.isAfter(newest)) {
+                    t = newest.plusSeconds(1);
+                }
+                SnapshotRef ref = new SnapshotRef(group, t);
+                Path tmp = groupDir.resolve(AtomicFiles.TEMP_PREFIX + ref.timeString() + "-" + AtomicFiles.randomHex());
+                FileChannel writerLock = null;
+                try {
+                    Files.createDirectory(tmp);
+                    writerLock = FileChannel.open(tmp.resolve(WRITER_LOCK), StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    if (writerLock.tryLock() == null) {
+                        throw new IOException("lock held by another process");
+                    }
+                    Locks.addLive(tmp);
+                    SnapshotWriter writer = new SnapshotWriter(this, ref, groupDir, tmp, shared, writerLock);
+                    openWriters.add(writer);
+                    return writer;
+                } catch (IOException | RuntimeException e) {
+                    Locks.closeQuietly(writerLock);
+                    deleteLeftover(tmp);
+                    if (e instanceof IOException io) {
+                        throw IoErrors.fail("cannot start snapshot " + ref, io);
+                    }
+                    throw (RuntimeException) e;
+                }
+            }
+        } catch (RuntimeException e) {
+            shared.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Removes stale temporary and trash directories of a group and returns the newest time among its
+     * finished snapshots and live writers, or null. Call with the group lock held.
+     */
+    private static Instant removeStaleAndFindNewest(Path groupDir) {
+        List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(groupDir)) {
+            stream.forEach(entries::add);
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot list backup group " + groupDir, e);
+        } catch (DirectoryIteratorException e) {
+            throw IoErrors.fail("cannot list backup group " + groupDir, e.getCause());
+        }
+        Instant newest = null;
+        for (Path entry : entries) {
+            String name = entry.getFileName().toString();
+            Instant t;
+            if (name.startsWith(AtomicFiles.TEMP_PREFIX)) {
+                if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                boolean live = Locks.isLive(entry)
+                        || Locks.heldElsewhere(entry.resolve(WRITER_LOCK), () -> deleteLeftover(entry));
+                if (!live) {
+                    continue;
+                }
+                t = tempDirTime(name);
+            } else if (name.startsWith(TRASH_PREFIX)) {
+                deleteLeftover(entry);
+                continue;
+            } else {
+                t = SnapshotRef.tryParseTime(name);
+                if (t == null || !Files.isDirectory(entry)) {
+                    continue;
+                }
+            }
+            if (t != null && (newest == null || t.isAfter(newest))) {
+                newest = t;
+            }
+        }
+        return newest;
+    }
+
+    /** The time in a temporary directory name {@code .tmp-<TIME>-<random>}, or null. */
+    private static Instant tempDirTime(String name) {
+        int start = AtomicFiles.TEMP_PREFIX.length();
+        int end = start + "0000-00-00T00:00:00Z".length();
+        return name.length() > end ? SnapshotRef.tryParseTime(name.substring(start, end)) : null;
+    }
+
+    /** Deletes an abandoned temporary or trash directory; failing that, it stays unlisted until next time. */
+    static void deleteLeftover(Path dir) {
+        try {
+            AtomicFiles.deleteTree(dir);
+        } catch (IOException | RuntimeException e) {
+            // never listed, and retried by the next backup of the group
+        }
+    }
+
+    /**
+     * Removes a snapshot: it disappears atomically (its directory is renamed to a trash name), then its
+     * files are deleted. Files left by an interrupted delete are removed by the next backup of the group.
+     * The snapshot's chunks stay until garbage collection.
+     *
+     * @throws SnapshotNotFoundException if the snapshot does not exist
+     */
+    public void forgetSnapshot(SnapshotRef snapshot) {
+        ensureOpen();
+        Path dir = snapshotDir(snapshot);
+        Path groupDir = dir.getParent();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new SnapshotNotFoundException(snapshot);
+        }
+        Path trash = groupDir.resolve(TRASH_PREFIX + snapshot.timeString() + "-" + AtomicFiles.randomHex());
+        try (Locks.GroupLock _ = Locks.lockGroup(groupDir)) {
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            throw new SnapshotNotFoundException(snapshot);
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot forget snapshot " + snapshot, e);
+        }
+        AtomicFiles.fsyncDir(groupDir);
+        deleteLeftover(trash);
+    }
+
+    // ---------------------------------------------------------------- locking
+
+    /**
+     * Takes the datastore lock exclusively, as garbage collection needs: no snapshot writer, in this or
+     * any other process, exists while it is held. It does not wait.
+     *
+     * @throws DatastoreBusyException "datastore is busy: a backup is running" while any writer is open,
+     *         or "datastore is busy: garbage collection is running" while another exclusive holder exists
+     */
+    public ExclusiveLock exclusiveLock() {
+        ensureOpen();
+        return new ExclusiveLock(Locks.lockDatastore(lockFile, false));
+    }
+
+    /** Aborts the writers of this instance that are still open; the datastore cannot be used afterwards. */
+    @Override
+    public void close() {
+        closed = true;
+        for (SnapshotWriter writer : List.copyOf(openWriters)) {
+            writer.close();
+        }
+    }
+
+    void writerClosed(SnapshotWriter writer) {
+        openWriters.remove(writer);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("datastore " + root + " is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Names of the subdirectories of {@code dir} accepted by {@code filter}; none if it does not exist. */
+    private static List<String> listNames(Path dir, Predicate<String> filter) {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (filter.test(name) && Files.isDirectory(entry)) {
+                    names.add(name);
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return names;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot list " + dir, e);
+        } catch (DirectoryIteratorException e) {
+            throw IoErrors.fail("cannot list " + dir, e.getCause());
+        }
+        return names;
+    }
+
+    /** Reads exactly {@code size} bytes, or returns null if the file ends sooner. */
+    private static byte[] readFully(FileChannel ch, int size) throws IOException {
+        byte[] data = new byte[size];
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+            if (ch.read(buf) < 0) {
+                return null;
+            }
+        }
+        return data;
+    }
+}

@@ -1,0 +1,234 @@
+package dev.coffer.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.coffer.core.CofferException;
+import dev.coffer.core.CorruptDataException;
+import dev.coffer.core.crypto.ChunkId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChunkStoreTest {
+    @TempDir
+    Path tmp;
+    Datastore store;
+
+    @BeforeEach
+    void setUp() {
+        store = Datastore.create(tmp.resolve("store"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    static ChunkId idOf(byte[] data) {
+        try {
+            return ChunkId.of(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static byte[] blob(int seed, int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (seed * 31 + i * 7);
+        }
+        for (int i = 0; i < Math.min(4, size); i++) {
+            b[i] = (byte) (seed >>> (8 * i));
+        }
+        return b;
+    }
+
+    @Test
+    void insertReadAndLayout() throws IOException {
+        byte[] data = blob(1, 1000);
+        ChunkId id = idOf(data);
+        assertThat(store.hasChunk(id)).isFalse();
+        assertThat(store.insertChunk(id, data, 0, data.length)).isTrue();
+        assertThat(store.hasChunk(id)).isTrue();
+        assertThat(store.readChunk(id)).isEqualTo(data);
+        assertThat(store.chunkSize(id)).isEqualTo(1000);
+        Path file = store.root().resolve(".chunks").resolve(id.hex().substring(0, 4)).resolve(id.hex());
+        assertThat(file).isRegularFile().hasBinaryContent(data);
+        assertThat(Files.getAttribute(file, "unix:nlink")).isEqualTo(1);
+        assertNoTempFiles();
+    }
+
+    @Test
+    void insertHonoursOffsetAndLength() {
+        byte[] data = blob(2, 100);
+        ChunkId id = idOf(data);
+        store.insertChunk(id, data, 10, 50);
+        assertThat(store.readChunk(id)).isEqualTo(Arrays.copyOfRange(data, 10, 60));
+        assertThatThrownBy(() -> store.insertChunk(id, data, 90, 20)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
+    void emptyBlobIsStored() {
+        ChunkId id = idOf(new byte[0]);
+        assertThat(store.insertChunk(id, new byte[0], 0, 0)).isTrue();
+        assertThat(store.readChunk(id)).isEmpty();
+    }
+
+    @Test
+    void secondInsertLeavesTheFileUntouched() throws Exception {
+        byte[] data = blob(3, 4096);
+        ChunkId id = idOf(data);
+        assertThat(store.insertChunk(id, data, 0, data.length)).isTrue();
+        Path file = store.root().resolve(".chunks/" + id.hex().substring(0, 4) + "/" + id.hex());
+        Object inode = Files.getAttribute(file, "unix:ino");
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(file, old);
+
+        byte[] other = blob(4, 4096);
+        assertThat(store.insertChunk(id, other, 0, other.length)).isFalse();
+        assertThat(file).hasBinaryContent(data);
+        assertThat(Files.getAttribute(file, "unix:ino")).isEqualTo(inode);
+        assertThat(Files.getLastModifiedTime(file)).isEqualTo(old);
+        assertNoTempFiles();
+    }
+
+    @Test
+    void concurrentInsertsOfOneChunk() throws Exception {
+        byte[] data = blob(5, 256 * 1024);
+        ChunkId id = idOf(data);
+        int threads = 8;
+        for (int round = 0; round < 20; round++) {
+            ChunkId roundId = round == 0 ? id : idOf(blob(100 + round, 64));
+            byte[] roundData = round == 0 ? data : blob(100 + round, 64);
+            CyclicBarrier barrier = new CyclicBarrier(threads);
+            List<Future<Boolean>> results = new ArrayList<>();
+            try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+                for (int t = 0; t < threads; t++) {
+                    results.add(pool.submit(() -> {
+                        barrier.await();
+                        return store.insertChunk(roundId, roundData, 0, roundData.length);
+                    }));
+                }
+            }
+            int written = 0;
+            for (Future<Boolean> f : results) {
+                written += f.get() ? 1 : 0;
+            }
+            assertThat(written).as("round %d", round).isEqualTo(1);
+            assertThat(store.readChunk(roundId)).isEqualTo(roundData);
+        }
+        store.syncDirtyChunkDirs();
+        assertNoTempFiles();
+    }
+
+    @Test
+    void concurrentInsertsOfManyChunksWithSyncs() throws Exception {
+        int threads = 8;
+        int perThread = 200;
+        List<Future<?>> futures = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads + 1)) {
+            for (int t = 0; t < threads; t++) {
+                int base = t * perThread;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        byte[] b = blob(base + i, 100);
+                        store.insertChunk(idOf(b), b, 0, b.length);
+                    }
+                    return null;
+                }));
+            }
+            futures.add(pool.submit(() -> {
+                for (int i = 0; i < 50; i++) {
+                    store.syncDirtyChunkDirs();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        store.syncDirtyChunkDirs();
+        Set<ChunkId> seen = new HashSet<>();
+        store.forEachChunk(seen::add);
+        assertThat(seen).hasSize(threads * perThread);
+    }
+
+    @Test
+    void readMissingChunk() {
+        ChunkId id = idOf(new byte[] {1});
+        assertThatThrownBy(() -> store.readChunk(id))
+                .isInstanceOf(ChunkMissingException.class)
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessage("chunk " + id.hex() + " is missing from the datastore");
+        assertThatThrownBy(() -> store.chunkSize(id)).isInstanceOf(ChunkMissingException.class);
+    }
+
+    @Test
+    void oversizedBlobs() throws IOException {
+        ChunkId id = idOf(new byte[] {2});
+        byte[] huge = new byte[Datastore.MAX_BLOB_SIZE + 1];
+        assertThatThrownBy(() -> store.insertChunk(id, huge, 0, huge.length))
+                .isInstanceOf(CofferException.class)
+                .hasMessageContaining("too large");
+        Path dir = Files.createDirectories(store.root().resolve(".chunks/" + id.hex().substring(0, 4)));
+        try (var ch = java.nio.channels.FileChannel.open(dir.resolve(id.hex()),
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[1]), Datastore.MAX_BLOB_SIZE);
+        }
+        assertThatThrownBy(() -> store.readChunk(id))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("more than any blob");
+    }
+
+    @Test
+    void forEachChunkSkipsTemporaryAndForeignFiles() throws IOException {
+        Set<ChunkId> ids = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            byte[] b = blob(i, 10);
+            ChunkId id = idOf(b);
+            ids.add(id);
+            store.insertChunk(id, b, 0, b.length);
+        }
+        ChunkId some = ids.iterator().next();
+        Path dir = store.root().resolve(".chunks/" + some.hex().substring(0, 4));
+        Files.writeString(dir.resolve(".tmp-0011223344556677"), "partial");
+        Files.writeString(dir.resolve("README"), "x");
+        Files.writeString(dir.resolve("f".repeat(64)), "wrong directory");
+        Files.createDirectories(store.root().resolve(".chunks/zzzz"));
+        Files.writeString(store.root().resolve(".chunks/ABCD"), "x");
+        List<ChunkId> listed = new ArrayList<>();
+        store.forEachChunk(listed::add);
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void syncWithNothingDirtyIsCheap() {
+        store.syncDirtyChunkDirs();
+        store.syncDirtyChunkDirs();
+    }
+
+    private void assertNoTempFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(store.root())) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".tmp-"))).isEmpty();
+        }
+    }
+}
