@@ -1,0 +1,191 @@
+package dev.coffer.cli;
+
+import dev.coffer.client.backup.ArchiveSpec;
+import dev.coffer.client.backup.BackupEngine;
+import dev.coffer.client.backup.BackupStats;
+import dev.coffer.client.repo.Repository;
+import dev.coffer.core.CofferException;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.core.crypto.DataKey;
+import dev.coffer.core.crypto.KeySet;
+import dev.coffer.core.keys.KeyFile;
+import dev.coffer.store.BackupGroup;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Back up directories (NAME.cfar:DIR) and files or block devices (NAME.img:PATH) as one snapshot.")
+final class BackupCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "ARCHIVE", description = "NAME.cfar:DIR or NAME.img:FILE_OR_DEVICE")
+    List<String> archives;
+
+    @Option(names = "--crypt-mode", paramLabel = "MODE", defaultValue = "encrypt",
+            description = "encrypt (default), sign-only or none")
+    String cryptMode;
+
+    @Option(names = "--backup-type", defaultValue = "host", description = "host (default), vm or ct")
+    String backupType;
+
+    @Option(names = "--backup-id", paramLabel = "ID", description = "Group id (default: this host's name)")
+    String backupId;
+
+    @Option(names = "--ns", paramLabel = "NS", defaultValue = "", description = "Namespace, e.g. a/b")
+    String ns;
+
+    @Option(names = "--exclude", paramLabel = "GLOB", description = "Skip matching paths (repeatable)")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = "--change-detection", paramLabel = "MODE", defaultValue = "data",
+            description = "data: read every file (the only mode of this version)")
+    String changeDetection;
+
+    @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "4M",
+            description = "Average chunk size of directory archives, a power of two (default 4M)")
+    String chunkSize;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: number of CPUs)")
+    Integer threads;
+
+    @Option(names = "--quiet", description = "No progress and no summary")
+    boolean quiet;
+
+    @Mixin
+    RepoOptions repo;
+
+    @Mixin
+    KeyOptions key;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<ArchiveSpec> specs = new ArrayList<>();
+        for (String a : archives) {
+            try {
+                specs.add(ArchiveSpec.parse(a));
+            } catch (CofferException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage() + (e.hint() != null ? " (" + e.hint() + ")" : ""));
+            }
+        }
+        CryptMode mode;
+        try {
+            mode = CryptMode.fromCliName(cryptMode);
+        } catch (CofferException e) {
+            throw new ParameterException(spec.commandLine(), "--crypt-mode: " + e.getMessage() + "; " + e.hint());
+        }
+        if (!changeDetection.equals("data")) {
+            throw new ParameterException(spec.commandLine(), "--change-detection " + changeDetection
+                    + " is not supported by this version; use data");
+        }
+        int average = parseSize(chunkSize);
+        BackupGroup group = new BackupGroup(ns, backupType, backupId != null ? backupId : hostname());
+        boolean existed = Files.isDirectory(java.nio.file.Path.of(repo.location()));
+        KeySet keys = mode == CryptMode.NONE ? null : keysOrCreate(err);
+        try (Repository r = repo.openOrCreate()) {
+            if (!existed && !quiet) {
+                err.println("coffer: created datastore " + r.location());
+            }
+            BackupStats stats = new BackupStats();
+            int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            BackupEngine.Options opts = new BackupEngine.Options(r, group, specs, mode, keys, excludes, average,
+                    Math.max(1, n), msg -> err.println("coffer: warning: " + msg), Progress.enabled(quiet));
+            BackupEngine.Result result;
+            try (Progress p = new Progress(Progress.enabled(quiet), "backup", stats.bytesRead::get,
+                    stats.expectedBytes::get, stats.files::get)) {
+                result = new BackupEngine(opts, stats).run();
+            }
+            if (!quiet) {
+                summary(out, result, mode);
+            }
+        }
+        return Main.OK;
+    }
+
+    private KeySet keysOrCreate(PrintWriter err) {
+        if (key.isDefault() && !Files.exists(key.path())) {
+            try (DataKey k = DataKey.generate()) {
+                KeyFile kf = KeyFile.create(k, null, null);
+                kf.write(key.path(), false);
+                err.println("coffer: created encryption key " + key.path() + " (no passphrase)");
+                err.println("  Without this key your encrypted backups cannot be restored. Keep a copy away from");
+                err.println("  this host; print one with 'coffer key paperkey'. Fingerprint: " + kf.fingerprint());
+                return KeySet.derive(k);
+            }
+        }
+        return key.keys();
+    }
+
+    private void summary(PrintWriter out, BackupEngine.Result r, CryptMode mode) {
+        BackupStats s = r.stats();
+        out.println("snapshot " + r.snapshot().name() + (r.snapshot().group().ns().isEmpty() ? ""
+                : " (namespace " + r.snapshot().group().ns() + ")") + ", " + mode);
+        out.println("  files " + Units.count(s.files.get()) + ", directories " + Units.count(s.directories.get())
+                + ", other " + Units.count(s.otherEntries.get()) + ", content " + Units.bytes(s.bytesRead.get()));
+        long stream = s.streamBytes.get();
+        long fresh = s.newBytes.get();
+        long stored = s.storedNewBytes.get();
+        out.println("  new " + Units.bytes(fresh) + " in " + Units.count(s.newChunks.get()) + " chunks (stored "
+                + Units.bytes(stored) + (fresh > 0 ? String.format(Locale.ROOT, ", compression %.2fx", (double) fresh / Math.max(1, stored)) : "")
+                + "), reused " + Units.bytes(stream - fresh)
+                + String.format(Locale.ROOT, ", dedup %.2fx", (double) stream / Math.max(1, fresh)));
+        out.println("  duration " + Units.duration(r.durationMillis()) + ", " + Units.rate(s.bytesRead.get(), r.durationMillis())
+                + (s.warnings.get() > 0 ? ", " + s.warnings.get() + " warnings (above)" : ""));
+    }
+
+    static int parseSize(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        long mult = 1;
+        if (t.endsWith("K")) {
+            mult = 1 << 10;
+        } else if (t.endsWith("M")) {
+            mult = 1 << 20;
+        }
+        if (mult > 1) {
+            t = t.substring(0, t.length() - 1);
+        }
+        long v;
+        try {
+            v = Long.parseLong(t) * mult;
+        } catch (NumberFormatException e) {
+            throw new CofferException("--chunk-size " + s + " is not a size", "write e.g. 1M, 4M or 512K");
+        }
+        if (v < 64 * 1024 || v > 64L << 20 || Long.bitCount(v) != 1) {
+            throw new CofferException("--chunk-size " + s + " must be a power of two from 64K to 64M");
+        }
+        return (int) v;
+    }
+
+    private static String hostname() {
+        String h = null;
+        try {
+            h = new String(Files.readAllBytes(java.nio.file.Path.of("/proc/sys/kernel/hostname"))).trim();
+        } catch (java.io.IOException e) {
+            try {
+                h = InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException ignored) {
+                // fall through
+            }
+        }
+        if (h == null || h.isEmpty()) {
+            return "localhost";
+        }
+        int dot = h.indexOf('.');
+        String shortName = dot > 0 ? h.substring(0, dot) : h;
+        return shortName.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+}

@@ -1,0 +1,43 @@
+package dev.coffer.cli;
+
+import java.nio.file.Path;
+
+/** Environment variables and default locations of the command-line contract. */
+final class Env {
+    static final String REPOSITORY = "COFFER_REPOSITORY";
+    static final String KEYFILE = "COFFER_KEYFILE";
+    static final String KEY_PASSPHRASE = "COFFER_KEY_PASSPHRASE";
+    static final String NEW_KEY_PASSPHRASE = "COFFER_NEW_KEY_PASSPHRASE";
+
+    private Env() {
+    }
+
+    static String get(String name) {
+        String v = System.getenv(name);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    static Path home() {
+        String h = System.getProperty("user.home");
+        String env = System.getenv("HOME");
+        return Path.of(env != null && !env.isEmpty() ? env : h);
+    }
+
+    static Path configDir() {
+        String xdg = get("XDG_CONFIG_HOME");
+        return xdg != null ? Path.of(xdg, "coffer") : home().resolve(".config/coffer");
+    }
+
+    static Path dataDir() {
+        String xdg = get("XDG_DATA_HOME");
+        return xdg != null ? Path.of(xdg, "coffer") : home().resolve(".local/share/coffer");
+    }
+
+    static Path defaultKeyFile() {
+        return configDir().resolve("encryption-key.json");
+    }
+
+    static Path defaultRepository() {
+        return dataDir().resolve("datastore");
+    }
+}

@@ -1,0 +1,76 @@
+package dev.coffer.cli;
+
+import dev.coffer.core.CofferException;
+import dev.coffer.core.Version;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The {@code coffer} command. Exit codes: 0 success, 1 the operation failed, 2 usage error. */
+@Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Client-side encrypted, deduplicating backups.",
+        subcommands = {BackupCommand.class, SnapshotsCommand.class, LsCommand.class, RestoreCommand.class,
+                SnapshotCommand.class, KeyCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces of errors")
+    boolean debug;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is needed (try 'coffer --help')");
+    }
+
+    public static void main(String[] args) {
+        int code = execute(args, System.out, System.err);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line; returns the exit code. */
+    public static int execute(String[] args, PrintStream out, PrintStream err) {
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            boolean debug = main.debug || parse.hasMatchedOption("--debug");
+            if (ex instanceof CofferException ce) {
+                err.println("coffer: error: " + ce.getMessage());
+                if (ce.hint() != null) {
+                    err.println("hint: " + ce.hint());
+                }
+            } else if (ex instanceof CommandLine.ParameterException pe) {
+                err.println("coffer: " + pe.getMessage());
+                return USAGE;
+            } else {
+                err.println("coffer: internal error: " + ex + (debug ? "" : " (run with --debug for details)"));
+            }
+            if (debug) {
+                ex.printStackTrace(err);
+            }
+            return FAILED;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("coffer: " + ex.getMessage());
+            CommandLine c = ex.getCommandLine();
+            err.println("try '" + c.getCommandSpec().qualifiedName() + " --help'");
+            return USAGE;
+        });
+        return cl.execute(args);
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"coffer " + Version.VERSION};
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.coffer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coffer.client.fs.BytePaths;
+import dev.coffer.client.fs.Posix;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Backup then restore gives back the same tree, in every crypt mode. */
+class RoundTripTest {
+    @TempDir
+    Path tmp;
+
+    private String repo() {
+        return tmp.resolve("ds").toString();
+    }
+
+    private String keyfile() {
+        return tmp.resolve("key.json").toString();
+    }
+
+    private Cli.Result ok(String... args) {
+        Cli.Result r = Cli.run(args);
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"encrypt", "sign-only", "none"})
+    void everyKindOfEntryRoundTrips(String mode) throws Exception {
+        Path src = tmp.resolve("src");
+        Trees.everything(src);
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        Cli.Result b = ok("backup", "all.cfar:" + src, "--crypt-mode", mode, "--backup-id", "box",
+                "--repository", repo(), "--keyfile", keyfile());
+        assertThat(b.out()).contains("snapshot host/box/").contains(mode);
+        Path dst = tmp.resolve("restored");
+        Cli.Result r = ok("restore", "host/box", "all.cfar", dst.toString(), "--repository", repo(), "--keyfile", keyfile());
+        assertThat(r.err()).doesNotContain("warning");
+        Trees.assertSameTree(src, dst);
+        // holes stay holes: the 40 MiB sparse file takes little space after restore
+        long blocks = (long) Files.getAttribute(dst.resolve("sparse.img"), "unix:size");
+        assertThat(blocks).isEqualTo(40L << 20);
+        assertThat(allocated(dst.resolve("sparse.img"))).isLessThan(8L << 20);
+    }
+
+    static long allocated(Path p) throws Exception {
+        Process du = new ProcessBuilder("du", "-B1", "--", p.toString()).start();
+        String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        du.waitFor();
+        return Long.parseLong(out.split("\\s+")[0]);
+    }
+
+    @Test
+    void imageArchiveRestoresToASparseFileWithTheSameBytes() throws Exception {
+        Path img = tmp.resolve("disk.raw");
+        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(Trees.random(9, 5 << 20)), 0);
+            ch.write(java.nio.ByteBuffer.wrap("tail".getBytes(StandardCharsets.UTF_8)), (64L << 20) + 3);
+        }
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        ok("backup", "disk.img:" + img, "--backup-id", "vm1", "--repository", repo(), "--keyfile", keyfile());
+        Path out = tmp.resolve("out.raw");
+        ok("restore", "latest", "disk.img", out.toString(), "--repository", repo(), "--keyfile", keyfile());
+        assertThat(Files.size(out)).isEqualTo(Files.size(img));
+        assertThat(Files.mismatch(img, out)).isEqualTo(-1L);
+        assertThat(allocated(out)).isLessThan(12L << 20);
+        // restoring again over it is refused without --overwrite, and allowed with it
+        Cli.Result again = Cli.run("restore", "latest", "disk", out.toString(), "--repository", repo(), "--keyfile", keyfile());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("exists").contains("--overwrite");
+        ok("restore", "latest", "disk", out.toString(), "--overwrite", "--repository", repo(), "--keyfile", keyfile());
+        assertThat(Files.mismatch(img, out)).isEqualTo(-1L);
+    }
+
+    @Test
+    void includeRestoresOnlyPartAndExcludeSkips() throws Exception {
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("a/one.txt"), "1".getBytes(StandardCharsets.UTF_8));
+        Trees.write(src.resolve("a/b/two.txt"), "2".getBytes(StandardCharsets.UTF_8));
+        Trees.write(src.resolve("c/three.txt"), "3".getBytes(StandardCharsets.UTF_8));
+        Trees.write(src.resolve("c/skip.tmp"), "x".getBytes(StandardCharsets.UTF_8));
+        Trees.write(src.resolve("cache/big"), "x".getBytes(StandardCharsets.UTF_8));
+        ok("backup", "t.cfar:" + src, "--crypt-mode", "none", "--exclude", "*.tmp", "--exclude", "/cache",
+                "--repository", repo());
+        Path dst = tmp.resolve("dst");
+        ok("restore", "latest", "t.cfar", dst.toString(), "--include", "a/b", "--repository", repo());
+        assertThat(Files.readString(dst.resolve("a/b/two.txt"))).isEqualTo("2");
+        assertThat(dst.resolve("a/one.txt")).doesNotExist();
+        assertThat(dst.resolve("c")).doesNotExist();
+        Path all = tmp.resolve("all");
+        ok("restore", "latest", "t.cfar", all.toString(), "--repository", repo());
+        assertThat(all.resolve("c/three.txt")).exists();
+        assertThat(all.resolve("c/skip.tmp")).doesNotExist();
+        assertThat(all.resolve("cache")).doesNotExist();
+
+        Cli.Result missing = Cli.run("restore", "latest", "t.cfar", tmp.resolve("m").toString(), "--include", "nope",
+                "--repository", repo());
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("--include nope: no such path in the archive");
+    }
+
+    @Test
+    void restoreRefusesToOverwriteAndNeverFollowsSymlinksInTheTarget() throws Exception {
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("d/f.txt"), "new".getBytes(StandardCharsets.UTF_8));
+        ok("backup", "t.cfar:" + src, "--crypt-mode", "none", "--repository", repo());
+        Path dst = tmp.resolve("dst");
+        Path outside = tmp.resolve("outside");
+        Files.createDirectories(outside);
+        Files.createDirectories(dst);
+        Files.createSymbolicLink(dst.resolve("d"), outside);
+        Cli.Result r = Cli.run("restore", "latest", "t.cfar", dst.toString(), "--repository", repo());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("nothing was written").contains("--overwrite");
+        assertThat(outside).isEmptyDirectory();
+        // with --overwrite the symlink is replaced by the directory, and nothing lands outside
+        ok("restore", "latest", "t.cfar", dst.toString(), "--overwrite", "--repository", repo());
+        assertThat(outside).isEmptyDirectory();
+        assertThat(Files.isSymbolicLink(dst.resolve("d"))).isFalse();
+        assertThat(Files.readString(dst.resolve("d/f.txt"))).isEqualTo("new");
+    }
+
+    @Test
+    void snapshotsListsWhatTheDatastoreSeesAndLsListsTheArchive() throws Exception {
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("x/y.txt"), "hello".getBytes(StandardCharsets.UTF_8));
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        ok("backup", "t.cfar:" + src, "--backup-id", "h1", "--repository", repo(), "--keyfile", keyfile());
+        Cli.Result s = ok("snapshots", "--output-format", "json", "--repository", repo());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(s.out());
+        assertThat(json).hasSize(1);
+        assertThat(json.get(0).get("snapshot").asText()).startsWith("host/h1/");
+        assertThat(json.get(0).get("files").get(0).asText()).isEqualTo("t.cfar");
+        assertThat(json.get(0).get("crypt-mode").asText()).isEqualTo("encrypt");
+        assertThat(json.get(0).get("key-fingerprint").asText()).hasSize(95);
+        assertThat(json.get(0).get("size").asLong()).isEqualTo(5);
+        assertThat(json.get(0).get("verify").asText()).isEqualTo("none");
+        assertThat(json.get(0).get("protected").asBoolean()).isFalse();
+        Cli.Result ls = ok("ls", "latest", "t.cfar", "x", "--output-format", "json", "--repository", repo(),
+                "--keyfile", keyfile());
+        var entries = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ls.out());
+        assertThat(entries).hasSize(2);
+        assertThat(entries.get(1).get("path").asText()).isEqualTo("/x/y.txt");
+        assertThat(entries.get(1).get("size").asLong()).isEqualTo(5);
+        Cli.Result text = ok("ls", "host/h1", "t", "--repository", repo(), "--keyfile", keyfile());
+        assertThat(text.out()).contains("/x/y.txt");
+    }
+
+    @Test
+    void nonUtf8NamesSurviveByteForByte() throws Exception {
+        Path src = tmp.resolve("src");
+        Files.createDirectories(src);
+        byte[] name = BytePaths.join(BytePaths.of(src.toString()), Trees.NON_UTF8_NAME);
+        Posix.close(Posix.createFile(name, 0600, true, false));
+        ok("backup", "t.cfar:" + src, "--crypt-mode", "none", "--repository", repo());
+        Path dst = tmp.resolve("dst");
+        ok("restore", "latest", "t.cfar", dst.toString(), "--repository", repo());
+        assertThat(Posix.listDir(BytePaths.of(dst.toString()))).singleElement()
+                .satisfies(n -> assertThat(n).isEqualTo(Trees.NON_UTF8_NAME));
+    }
+}

@@ -1,0 +1,223 @@
+package dev.coffer.client.backup;
+
+import dev.coffer.client.fs.BytePaths;
+import dev.coffer.client.fs.FileType;
+import dev.coffer.client.fs.FsException;
+import dev.coffer.client.fs.Posix;
+import dev.coffer.client.fs.Stat;
+import dev.coffer.client.repo.Repository;
+import dev.coffer.client.snapshot.OpenSnapshot;
+import dev.coffer.core.CofferException;
+import dev.coffer.core.chunking.CdcChunker;
+import dev.coffer.core.chunking.ChunkStream;
+import dev.coffer.core.chunking.Chunker;
+import dev.coffer.core.chunking.FixedChunker;
+import dev.coffer.core.crypto.BlobCodec;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.core.crypto.KeySet;
+import dev.coffer.core.format.ArchiveRef;
+import dev.coffer.core.format.Index;
+import dev.coffer.core.format.IndexRef;
+import dev.coffer.core.format.IndexWriter;
+import dev.coffer.core.format.Manifest;
+import dev.coffer.core.format.ManifestBody;
+import dev.coffer.core.util.Hex;
+import dev.coffer.store.BackupGroup;
+import dev.coffer.store.SnapshotRef;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** Makes one snapshot of a group from directory and image archives. */
+public final class BackupEngine {
+    public static final int DEFAULT_AVERAGE_CHUNK = 4 << 20;
+
+    /** What to back up and how. {@code keys} may be null only in {@link CryptMode#NONE}. */
+    public record Options(Repository repo, BackupGroup group, List<ArchiveSpec> archives, CryptMode mode, KeySet keys,
+            List<String> excludes, int averageChunk, int threads, Consumer<String> warnings, boolean scanTotal) {
+        public Options {
+            if (mode != CryptMode.NONE && keys == null) {
+                throw new IllegalArgumentException("a key is needed for " + mode);
+            }
+            if (archives.isEmpty()) {
+                throw new CofferException("nothing to back up", "name at least one archive, e.g. docs.cfar:./docs");
+            }
+            Set<String> names = new HashSet<>();
+            for (ArchiveSpec a : archives) {
+                if (!names.add(a.name())) {
+                    throw new CofferException("archive name " + a.name() + " is used twice");
+                }
+            }
+        }
+    }
+
+    public record Result(SnapshotRef snapshot, BackupStats stats, long durationMillis, SnapshotRef base) {
+    }
+
+    private final Options o;
+    private final BackupStats stats;
+
+    public BackupEngine(Options options, BackupStats stats) {
+        this.o = options;
+        this.stats = stats;
+    }
+
+    public Result run() {
+        long start = System.nanoTime();
+        for (ArchiveSpec a : o.archives()) {
+            checkSource(a);
+        }
+        BlobCodec codec = new BlobCodec(o.mode(), o.keys());
+        SnapshotRef base = previousSnapshot();
+        Set<ChunkId> known = base == null ? Set.of() : chunkIdsOf(base);
+        Chunker cdc = new CdcChunker(o.mode() == CryptMode.ENCRYPT ? o.keys().gearTable() : CdcChunker.unkeyedGear(),
+                o.averageChunk());
+        Instant time = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Thread scan = o.scanTotal() ? SizeScanner.start(o.archives(), new Excludes(o.excludes()), stats.expectedBytes) : null;
+        try {
+            return write(codec, base, known, cdc, time, start);
+        } finally {
+            if (scan != null) {
+                scan.interrupt();
+            }
+        }
+    }
+
+    private Result write(BlobCodec codec, SnapshotRef base, Set<ChunkId> known, Chunker cdc, Instant time, long start) {
+        try (Repository.SnapshotSession session = o.repo().beginSnapshot(o.group(), time);
+                ChunkUploader uploader = new ChunkUploader(o.repo(), codec, known, o.threads(), stats)) {
+            List<ArchiveRef> refs = new ArrayList<>();
+            for (ArchiveSpec a : o.archives()) {
+                refs.add(a.isImage() ? image(a, uploader, session) : directory(a, cdc, uploader, session));
+            }
+            long duration = (System.nanoTime() - start) / 1_000_000;
+            Map<String, Long> s = new LinkedHashMap<>();
+            s.put("bytes", stats.streamBytes.get());
+            s.put("new-bytes", stats.newBytes.get());
+            s.put("stored-new-bytes", stats.storedNewBytes.get());
+            s.put("chunks", stats.chunks.get());
+            s.put("new-chunks", stats.newChunks.get());
+            s.put("duration-ms", duration);
+            SnapshotRef ref = session.ref();
+            ManifestBody body = new ManifestBody(1, ref.group().type(), ref.group().id(), ref.time(), o.mode(),
+                    o.mode() == CryptMode.NONE ? null : o.keys().fingerprint(), refs, o.averageChunk(),
+                    o.mode() == CryptMode.ENCRYPT, s, "coffer " + dev.coffer.core.Version.VERSION);
+            byte[] manifest = o.mode() == CryptMode.NONE
+                    ? Manifest.encode(body, Manifest::sha256Tag)
+                    : Manifest.encode(body, b -> o.keys().manifestTag(b, 0, b.length));
+            session.writeFile("manifest.cfm", manifest);
+            SnapshotRef done = session.commit();
+            return new Result(done, stats, (System.nanoTime() - start) / 1_000_000, base);
+        }
+    }
+
+    private void checkSource(ArchiveSpec a) {
+        Stat st;
+        try {
+            st = Posix.stat(BytePaths.of(a.source()));
+        } catch (FsException e) {
+            throw new CofferException("source of " + a.name() + " (" + a.source() + "): " + e.getMessage());
+        }
+        if (!a.isImage() && st.fileType() != FileType.DIRECTORY) {
+            throw new CofferException("source of " + a.name() + " (" + a.source() + ") is not a directory",
+                    "a .cfar archive takes a directory; use NAME.img:FILE for a file or block device");
+        }
+        if (a.isImage() && st.fileType() != FileType.FILE && st.fileType() != FileType.BLOCK_DEVICE) {
+            throw new CofferException("source of " + a.name() + " (" + a.source() + ") is not a file or block device");
+        }
+    }
+
+    /** The newest snapshot of the group that was made with this key and mode, to reuse its chunks. */
+    private SnapshotRef previousSnapshot() {
+        List<SnapshotRef> list = o.repo().snapshots(o.group());
+        for (int i = list.size() - 1; i >= 0; i--) {
+            SnapshotRef r = list.get(i);
+            try {
+                ManifestBody b = OpenSnapshot.readManifest(o.repo(), r).body();
+                if (b.cryptMode() == o.mode()
+                        && (o.mode() == CryptMode.NONE || o.keys().fingerprint().equals(b.keyFingerprint()))) {
+                    return r;
+                }
+            } catch (CofferException e) {
+                // a damaged snapshot is no base; keep looking
+            }
+        }
+        return null;
+    }
+
+    private Set<ChunkId> chunkIdsOf(SnapshotRef base) {
+        Set<ChunkId> ids = new HashSet<>();
+        try {
+            OpenSnapshot snap = OpenSnapshot.open(o.repo(), base, () -> o.keys());
+            for (ArchiveRef a : snap.body().archives()) {
+                for (IndexRef ir : a.indexes()) {
+                    Index idx = snap.index(ir);
+                    idx.forEachId(ids::add);
+                }
+            }
+        } catch (CofferException e) {
+            o.warnings().accept("previous snapshot " + base.name() + " is unreadable (" + e.getMessage()
+                    + "); every chunk is checked against the datastore instead");
+            return Set.of();
+        }
+        return ids;
+    }
+
+    private ArchiveRef directory(ArchiveSpec a, Chunker cdc, ChunkUploader uploader,
+            Repository.SnapshotSession session) {
+        IndexWriter metaIndex = IndexWriter.dynamic(o.mode());
+        IndexWriter payloadIndex = IndexWriter.dynamic(o.mode());
+        ChunkUploader.Stream metaSink = uploader.newStream(metaIndex, false);
+        ChunkUploader.Stream payloadSink = uploader.newStream(payloadIndex, false);
+        ChunkStream meta = new ChunkStream(cdc, metaSink);
+        ChunkStream payload = new ChunkStream(cdc, payloadSink);
+        DirArchiver archiver = new DirArchiver(BytePaths.of(a.source()), new Excludes(o.excludes()), payload, meta,
+                stats, o.warnings());
+        long payloadSize;
+        try {
+            payloadSize = archiver.run();
+        } catch (IOException e) {
+            throw new CofferException("backing up " + a.source() + " failed: " + e.getMessage(), null, e);
+        }
+        payload.finish();
+        meta.finish();
+        byte[] payloadIdx = payloadSink.finish();
+        byte[] metaIdx = metaSink.finish();
+        if (payloadIndex.size() != payloadSize) {
+            throw new IllegalStateException("payload size mismatch");
+        }
+        String metaFile = a.name() + ".meta.cidx";
+        String payloadFile = a.name() + ".payload.cidx";
+        session.writeFile(metaFile, metaIdx);
+        session.writeFile(payloadFile, payloadIdx);
+        return new ArchiveRef(a.name(), "dir", List.of(
+                new IndexRef("meta", metaFile, metaIndex.size(), trailer(metaIdx)),
+                new IndexRef("payload", payloadFile, payloadIndex.size(), trailer(payloadIdx))));
+    }
+
+    private ArchiveRef image(ArchiveSpec a, ChunkUploader uploader, Repository.SnapshotSession session) {
+        IndexWriter index = IndexWriter.fixed(o.mode(), FixedChunker.IMAGE_CHUNK_SIZE);
+        ChunkUploader.Stream sink = uploader.newStream(index, true);
+        ChunkStream stream = new ChunkStream(new FixedChunker(FixedChunker.IMAGE_CHUNK_SIZE), sink);
+        ImageReader.copy(BytePaths.of(a.source()), stream, stats);
+        stream.finish();
+        byte[] idx = sink.finish();
+        String file = a.name() + ".cidx";
+        session.writeFile(file, idx);
+        return new ArchiveRef(a.name(), "image", List.of(new IndexRef("image", file, index.size(), trailer(idx))));
+    }
+
+    private static String trailer(byte[] indexFile) {
+        byte[] sha = new byte[32];
+        System.arraycopy(indexFile, indexFile.length - 32, sha, 0, 32);
+        return Hex.encode(sha);
+    }
+}

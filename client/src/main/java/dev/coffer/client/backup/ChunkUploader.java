@@ -1,0 +1,148 @@
+package dev.coffer.client.backup;
+
+import dev.coffer.client.repo.Repository;
+import dev.coffer.core.CofferException;
+import dev.coffer.core.chunking.ChunkStream;
+import dev.coffer.core.crypto.BlobCodec;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.format.IndexWriter;
+import java.util.ArrayDeque;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The parallel half of the backup pipeline. The reading thread cuts chunks; worker threads hash,
+ * look the id up, and only for unknown chunks compress, encrypt and store. Memory stays bounded: at most
+ * {@code inFlight} chunks exist between the chunker and the repository. Index entries are appended in
+ * stream order whatever order the workers finish in.
+ */
+public final class ChunkUploader implements AutoCloseable {
+    private final Repository repo;
+    private final BlobCodec codec;
+    private final Set<ChunkId> previous;
+    private final Set<ChunkId> seen = ConcurrentHashMap.newKeySet();
+    private final ExecutorService pool;
+    private final Semaphore permits;
+    private final BackupStats stats;
+
+    /**
+     * @param previous ids known to be in the repository (the previous snapshot's), checked before asking it
+     */
+    public ChunkUploader(Repository repo, BlobCodec codec, Set<ChunkId> previous, int threads, BackupStats stats) {
+        this.repo = repo;
+        this.codec = codec;
+        this.previous = previous;
+        this.stats = stats;
+        this.pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "coffer-chunk");
+            t.setDaemon(true);
+            return t;
+        });
+        this.permits = new Semaphore(threads * 2 + 1);
+    }
+
+    /** A chunk sink feeding one index. */
+    public Stream newStream(IndexWriter index, boolean fixed) {
+        return new Stream(index, fixed);
+    }
+
+    private ChunkId process(byte[] data, int len) {
+        ChunkId id = codec.idOf(data, 0, len);
+        stats.chunks.incrementAndGet();
+        if (seen.add(id) && !previous.contains(id) && !repo.hasChunk(id)) {
+            BlobCodec.Encoded enc = codec.encodeChunk(id, data, 0, len);
+            if (repo.insertChunk(id, enc.blob(), 0, enc.blob().length)) {
+                stats.newChunks.incrementAndGet();
+                stats.newBytes.addAndGet(len);
+                stats.storedNewBytes.addAndGet(enc.blob().length);
+            }
+        }
+        return id;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+
+    /** One stream's chunks, in order. Used by a single producing thread. */
+    public final class Stream implements ChunkStream.ChunkSink {
+        private record Pending(long end, int length, Future<ChunkId> id) {
+        }
+
+        private final IndexWriter index;
+        private final boolean fixed;
+        private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+        private long position;
+
+        private Stream(IndexWriter index, boolean fixed) {
+            this.index = index;
+            this.fixed = fixed;
+        }
+
+        @Override
+        public void chunk(byte[] data, int len) {
+            try {
+                permits.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CofferException("interrupted");
+            }
+            position += len;
+            stats.streamBytes.addAndGet(len);
+            Future<ChunkId> f;
+            try {
+                f = pool.submit(() -> {
+                    try {
+                        return process(data, len);
+                    } finally {
+                        permits.release();
+                    }
+                });
+            } catch (RuntimeException e) {
+                permits.release();
+                throw e;
+            }
+            pending.add(new Pending(position, len, f));
+            while (!pending.isEmpty() && pending.peekFirst().id().isDone()) {
+                append(pending.pollFirst());
+            }
+        }
+
+        private void append(Pending p) {
+            ChunkId id = await(p.id());
+            if (fixed) {
+                index.addFixed(id, p.length());
+            } else {
+                index.addDynamic(p.end(), id);
+            }
+        }
+
+        /** Waits for every chunk and returns the finished index file. */
+        public byte[] finish() {
+            while (!pending.isEmpty()) {
+                append(pending.pollFirst());
+            }
+            return index.finish();
+        }
+    }
+
+    private static ChunkId await(Future<ChunkId> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CofferException("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new CofferException("storing a chunk failed: " + e.getCause(), null, e.getCause());
+        }
+    }
+}

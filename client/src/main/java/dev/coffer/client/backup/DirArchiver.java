@@ -1,0 +1,282 @@
+package dev.coffer.client.backup;
+
+import dev.coffer.client.fs.BytePaths;
+import dev.coffer.client.fs.FileType;
+import dev.coffer.client.fs.FsException;
+import dev.coffer.client.fs.Posix;
+import dev.coffer.client.fs.Stat;
+import dev.coffer.core.CofferException;
+import dev.coffer.core.chunking.ChunkStream;
+import dev.coffer.core.format.ArchiveEntry;
+import dev.coffer.core.format.ArchiveWriter;
+import dev.coffer.core.format.DeviceEntry;
+import dev.coffer.core.format.DirEntry;
+import dev.coffer.core.format.EntryMeta;
+import dev.coffer.core.format.FifoEntry;
+import dev.coffer.core.format.FileEntry;
+import dev.coffer.core.format.HardlinkEntry;
+import dev.coffer.core.format.SocketEntry;
+import dev.coffer.core.format.SymlinkEntry;
+import dev.coffer.core.format.Xattr;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Walks a directory tree and encodes it as a directory archive: entries into the meta stream, file
+ * contents into the payload stream (design.md 6). Runs on one thread; chunk processing happens behind the
+ * two {@link ChunkStream}s.
+ */
+final class DirArchiver {
+    private static final int READ_BUFFER = 1 << 20;
+    private static final byte[] ZEROS = new byte[READ_BUFFER];
+
+    private record InodeKey(long dev, long inode) {
+    }
+
+    private final byte[] root;
+    private final Excludes excludes;
+    private final ChunkStream payload;
+    private final ArchiveWriter meta;
+    private final BackupStats stats;
+    private final Consumer<String> warn;
+    private final Map<InodeKey, byte[]> hardlinks = new HashMap<>();
+    private final byte[] buffer = new byte[READ_BUFFER];
+    private final MessageDigest sha256;
+    private long rootDev;
+
+    DirArchiver(byte[] root, Excludes excludes, ChunkStream payload, ChunkStream metaStream, BackupStats stats,
+            Consumer<String> warn) {
+        this.root = root;
+        this.excludes = excludes;
+        this.payload = payload;
+        this.meta = new ArchiveWriter(new ChunkStreamOutput(metaStream));
+        this.stats = stats;
+        this.warn = warn;
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Archives the whole tree; returns the payload stream size. */
+    long run() throws IOException {
+        Stat st;
+        try {
+            st = Posix.stat(root);
+        } catch (FsException e) {
+            throw new CofferException("cannot read source directory " + BytePaths.display(root) + ": " + e.getMessage());
+        }
+        if (st.fileType() != FileType.DIRECTORY) {
+            throw new CofferException(BytePaths.display(root) + " is not a directory",
+                    "a .cfar archive takes a directory; use NAME.img:FILE for a file or device");
+        }
+        rootDev = st.dev();
+        meta.add(new DirEntry(new byte[0], metaOf(root, st)));
+        stats.directories.incrementAndGet();
+        walk(root, new byte[0]);
+        long size = payload.position();
+        meta.finish(size);
+        return size;
+    }
+
+    private void walk(byte[] dir, byte[] rel) throws IOException {
+        List<byte[]> names;
+        try {
+            names = Posix.listDir(dir);
+        } catch (FsException e) {
+            warning("cannot list " + BytePaths.display(dir) + ": " + e.getMessage());
+            return;
+        }
+        for (byte[] name : names) {
+            byte[] childRel = rel.length == 0 ? name : BytePaths.join(rel, name);
+            if (!excludes.isEmpty() && excludes.excluded(BytePaths.display(childRel))) {
+                continue;
+            }
+            byte[] child = BytePaths.join(dir, name);
+            Stat st;
+            try {
+                st = Posix.lstat(child);
+            } catch (FsException e) {
+                warning("cannot read " + BytePaths.display(child) + ": " + e.getMessage());
+                continue;
+            }
+            try {
+                entry(child, childRel, st);
+            } catch (FsException e) {
+                warning("cannot read " + BytePaths.display(child) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void entry(byte[] path, byte[] rel, Stat st) throws IOException {
+        FileType type = st.fileType();
+        if (type != FileType.DIRECTORY && st.nlink() > 1) {
+            InodeKey key = new InodeKey(st.dev(), st.inode());
+            byte[] first = hardlinks.get(key);
+            if (first != null) {
+                meta.add(new HardlinkEntry(rel, metaOf(path, st), first));
+                stats.otherEntries.incrementAndGet();
+                return;
+            }
+            hardlinks.put(key, rel);
+        }
+        switch (type) {
+            case DIRECTORY -> {
+                meta.add(new DirEntry(rel, metaOf(path, st)));
+                stats.directories.incrementAndGet();
+                if (st.dev() == rootDev) {
+                    walk(path, rel);
+                }
+            }
+            case FILE -> file(path, rel, st);
+            case SYMLINK -> {
+                meta.add(new SymlinkEntry(rel, metaOf(path, st), Posix.readlink(path)));
+                stats.otherEntries.incrementAndGet();
+            }
+            case FIFO -> {
+                meta.add(new FifoEntry(rel, metaOf(path, st)));
+                stats.otherEntries.incrementAndGet();
+            }
+            case SOCKET -> {
+                meta.add(new SocketEntry(rel, metaOf(path, st)));
+                stats.otherEntries.incrementAndGet();
+            }
+            case CHAR_DEVICE, BLOCK_DEVICE -> {
+                meta.add(new DeviceEntry(rel, metaOf(path, st), type == FileType.BLOCK_DEVICE, st.rdevMajor(),
+                        st.rdevMinor()));
+                stats.otherEntries.incrementAndGet();
+            }
+        }
+    }
+
+    private void file(byte[] path, byte[] rel, Stat st) throws IOException {
+        int fd;
+        try {
+            fd = Posix.openRead(path);
+        } catch (FsException e) {
+            warning("cannot open " + BytePaths.display(path) + ": " + e.getMessage());
+            return;
+        }
+        long offset = payload.position();
+        long done;
+        sha256.reset();
+        try {
+            done = copyContents(fd, st.size());
+        } finally {
+            Posix.close(fd);
+        }
+        if (done != st.size()) {
+            warning(BytePaths.display(path) + " changed size while being read (" + st.size() + " -> " + done
+                    + " bytes); stored what was read");
+        }
+        meta.add(new FileEntry(rel, metaOf(path, st), done, offset, sha256.digest()));
+        stats.files.incrementAndGet();
+    }
+
+    /** Copies at most {@code size} bytes into the payload stream, skipping holes of sparse files unread. */
+    private long copyContents(int fd, long size) throws IOException {
+        long pos = 0;
+        while (pos < size) {
+            long data = size >= (1 << 20) ? Posix.nextData(fd, pos) : pos;
+            if (data < 0 || data > size) {
+                data = size;
+            }
+            if (data > pos) {
+                zeros(data - pos);
+                pos = data;
+                if (pos >= size) {
+                    break;
+                }
+            }
+            long hole = size >= (1 << 20) ? Math.min(size, Posix.nextHole(fd, pos)) : size;
+            if (hole <= pos) {
+                hole = size;
+            }
+            if (size >= (1 << 20)) {
+                Posix.lseek(fd, pos, Posix.SEEK_SET);
+            }
+            while (pos < hole) {
+                int want = (int) Math.min(buffer.length, hole - pos);
+                int n = Posix.read(fd, buffer, 0, want);
+                if (n <= 0) {
+                    return pos;
+                }
+                sha256.update(buffer, 0, n);
+                payload.write(buffer, 0, n);
+                stats.bytesRead.addAndGet(n);
+                pos += n;
+            }
+        }
+        return pos;
+    }
+
+    private void zeros(long n) {
+        while (n > 0) {
+            int k = (int) Math.min(ZEROS.length, n);
+            sha256.update(ZEROS, 0, k);
+            payload.write(ZEROS, 0, k);
+            stats.bytesRead.addAndGet(k);
+            n -= k;
+        }
+    }
+
+    private EntryMeta metaOf(byte[] path, Stat st) {
+        return new EntryMeta(st.mode() & 07777, st.uid(), st.gid(), st.mtimeSec(), st.mtimeNsec(), st.ctimeSec(),
+                st.ctimeNsec(), st.inode(), xattrs(path));
+    }
+
+    private List<Xattr> xattrs(byte[] path) {
+        List<byte[]> names;
+        try {
+            names = Posix.listXattrs(path);
+        } catch (FsException e) {
+            return List.of();
+        }
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        List<Xattr> out = new ArrayList<>(names.size());
+        for (byte[] name : names) {
+            try {
+                out.add(new Xattr(name, Posix.getXattr(path, name)));
+            } catch (FsException e) {
+                warning("cannot read extended attribute " + BytePaths.display(name) + " of "
+                        + BytePaths.display(path) + ": " + e.getMessage());
+            }
+        }
+        out.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
+        return out;
+    }
+
+    private void warning(String message) {
+        stats.warnings.incrementAndGet();
+        warn.accept(message);
+    }
+
+    /** Feeds the archive writer's bytes into the meta chunk stream. */
+    private static final class ChunkStreamOutput extends OutputStream {
+        private final ChunkStream stream;
+
+        ChunkStreamOutput(ChunkStream stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public void write(int b) {
+            stream.write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            stream.write(b, off, len);
+        }
+    }
+}

@@ -1,0 +1,515 @@
+package dev.coffer.client.restore;
+
+import dev.coffer.client.fs.BytePaths;
+import dev.coffer.client.fs.FileType;
+import dev.coffer.client.fs.FsException;
+import dev.coffer.client.fs.Posix;
+import dev.coffer.client.fs.Stat;
+import dev.coffer.client.snapshot.OpenSnapshot;
+import dev.coffer.client.snapshot.StreamReader;
+import dev.coffer.core.CofferException;
+import dev.coffer.core.CorruptDataException;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.format.ArchiveEntry;
+import dev.coffer.core.format.ArchiveRef;
+import dev.coffer.core.format.DeviceEntry;
+import dev.coffer.core.format.DirEntry;
+import dev.coffer.core.format.EntryMeta;
+import dev.coffer.core.format.FifoEntry;
+import dev.coffer.core.format.FileEntry;
+import dev.coffer.core.format.HardlinkEntry;
+import dev.coffer.core.format.Index;
+import dev.coffer.core.format.SocketEntry;
+import dev.coffer.core.format.SymlinkEntry;
+import dev.coffer.core.format.Xattr;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Restores an archive of a snapshot. Writes only inside the target: every archive path has safe components
+ * (checked by the reader), every entry's parent must be a directory of the archive, and an existing
+ * symlink or file in the way is never followed — it is an error, or with overwrite it is replaced.
+ * Each file's content is checked against the SHA-256 recorded at backup time; a file that fails is
+ * removed, never left behind wrong.
+ */
+public final class RestoreEngine implements AutoCloseable {
+    private static final int BUFFER = 1 << 20;
+    private static final int BLOCK = 4096;
+
+    public record Options(boolean overwrite, List<String> includes, int threads, Consumer<String> warnings) {
+    }
+
+    /** Counters, readable while the restore runs. */
+    public static final class Stats {
+        public final AtomicLong files = new AtomicLong();
+        public final AtomicLong bytes = new AtomicLong();
+        public final AtomicLong entries = new AtomicLong();
+        public final AtomicLong warnings = new AtomicLong();
+        public volatile long expectedBytes = -1;
+    }
+
+    private final OpenSnapshot snap;
+    private final Options o;
+    private final Stats stats;
+    private final ExecutorService pool;
+    private final boolean root = Posix.geteuid() == 0;
+
+    public RestoreEngine(OpenSnapshot snap, Options options, Stats stats) {
+        this.snap = snap;
+        this.o = options;
+        this.stats = stats;
+        this.pool = Executors.newFixedThreadPool(Math.max(1, options.threads()), r -> {
+            Thread t = new Thread(r, "coffer-fetch");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+
+    /** Restores the named archive: a directory archive into the directory {@code target}, an image to the file. */
+    public void restore(String archiveName, byte[] target) {
+        ArchiveRef archive = snap.archive(archiveName);
+        if (archive.type().equals("image")) {
+            restoreImage(archive, target);
+        } else {
+            restoreDirectory(archive, target);
+        }
+    }
+
+    // ---------------------------------------------------------------- directory archives
+
+    private void restoreDirectory(ArchiveRef archive, byte[] target) {
+        List<ArchiveEntry> all = ArchiveContents.read(snap, archive, pool);
+        List<ArchiveEntry> selected = select(all);
+        Index payloadIndex = snap.index(archive, "payload");
+        StreamReader payload = new StreamReader(snap.repository(), snap.codec(), payloadIndex, pool,
+                Math.max(2, o.threads() * 2));
+        long total = 0;
+        for (ArchiveEntry e : selected) {
+            if (e instanceof FileEntry f) {
+                total += f.size();
+            }
+        }
+        stats.expectedBytes = total;
+        prepareTarget(target);
+        checkConflicts(selected, target);
+
+        Set<String> dirs = new HashSet<>();
+        Map<String, FileEntry> files = new HashMap<>();
+        Set<String> restoredFiles = new HashSet<>();
+        List<ArchiveEntry> dirsToFinish = new ArrayList<>();
+        for (ArchiveEntry e : selected) {
+            String key = new String(e.path(), StandardCharsets.ISO_8859_1);
+            byte[] dest = e.path().length == 0 ? target : BytePaths.join(target, e.path());
+            if (e.path().length > 0 && !dirs.contains(parentKey(key))) {
+                throw new CorruptDataException("archive " + archive.name() + ": entry " + e.displayPath()
+                        + " is not inside a directory of the archive; refusing to restore it");
+            }
+            try {
+                switch (e) {
+                    case DirEntry d -> {
+                        makeDirectory(dest, e.path().length == 0);
+                        dirs.add(key);
+                        dirsToFinish.add(d);
+                    }
+                    case FileEntry f -> {
+                        files.put(key, f);
+                        writeFile(archive, f, dest, payload);
+                        restoredFiles.add(key);
+                    }
+                    case HardlinkEntry h -> {
+                        String targetKey = new String(h.targetPath(), StandardCharsets.ISO_8859_1);
+                        FileEntry first = files.get(targetKey);
+                        if (restoredFiles.contains(targetKey)) {
+                            removeExisting(dest);
+                            Posix.link(BytePaths.join(target, h.targetPath()), dest);
+                        } else {
+                            FileEntry original = first != null ? first : findFile(all, h.targetPath());
+                            writeFile(archive, new FileEntry(h.path(), h.meta(), original.size(),
+                                    original.payloadOffset(), original.sha256()), dest, payload);
+                        }
+                    }
+                    case SymlinkEntry s -> {
+                        removeExisting(dest);
+                        Posix.symlink(s.target(), dest);
+                        applyMeta(dest, s.meta(), true);
+                    }
+                    case FifoEntry f -> {
+                        removeExisting(dest);
+                        Posix.mkfifo(dest, f.meta().mode() & 0777);
+                        applyMeta(dest, f.meta(), false);
+                    }
+                    case DeviceEntry d -> {
+                        if (!root) {
+                            warning("skipped device node " + d.displayPath() + ": creating devices needs root");
+                            continue;
+                        }
+                        removeExisting(dest);
+                        Posix.mknod(dest, d.block() ? FileType.BLOCK_DEVICE : FileType.CHAR_DEVICE,
+                                d.meta().mode() & 0777, d.major(), d.minor());
+                        applyMeta(dest, d.meta(), false);
+                    }
+                    case SocketEntry s -> {
+                        continue; // a socket is recreated by the program that listens on it
+                    }
+                }
+            } catch (FsException ex) {
+                throw new CofferException("restoring " + e.displayPath() + " to " + BytePaths.display(dest) + ": "
+                        + ex.getMessage());
+            }
+            stats.entries.incrementAndGet();
+        }
+        for (int i = dirsToFinish.size() - 1; i >= 0; i--) {
+            ArchiveEntry d = dirsToFinish.get(i);
+            byte[] dest = d.path().length == 0 ? target : BytePaths.join(target, d.path());
+            applyMeta(dest, d.meta(), false);
+        }
+    }
+
+    private static FileEntry findFile(List<ArchiveEntry> all, byte[] path) {
+        for (ArchiveEntry e : all) {
+            if (e instanceof FileEntry f && java.util.Arrays.equals(f.path(), path)) {
+                return f;
+            }
+        }
+        throw new CorruptDataException("hard link to " + BytePaths.display(path) + ", which is not a file of the archive");
+    }
+
+    private static String parentKey(String key) {
+        int slash = key.lastIndexOf('/');
+        return slash < 0 ? "" : key.substring(0, slash);
+    }
+
+    /** Entries to restore: everything, or what lies at or below an include path, plus its parent directories. */
+    private List<ArchiveEntry> select(List<ArchiveEntry> all) {
+        if (o.includes() == null || o.includes().isEmpty()) {
+            return all;
+        }
+        List<String> inc = new ArrayList<>();
+        for (String i : o.includes()) {
+            String p = i;
+            while (p.startsWith("/")) {
+                p = p.substring(1);
+            }
+            while (p.endsWith("/")) {
+                p = p.substring(0, p.length() - 1);
+            }
+            inc.add(new String(p.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+        }
+        List<ArchiveEntry> out = new ArrayList<>();
+        Set<String> matched = new HashSet<>();
+        for (ArchiveEntry e : all) {
+            String key = new String(e.path(), StandardCharsets.ISO_8859_1);
+            for (String p : inc) {
+                if (p.isEmpty() || key.equals(p) || key.startsWith(p + "/") || (key.isEmpty() || p.startsWith(key + "/"))
+                        && e instanceof DirEntry) {
+                    out.add(e);
+                    if (p.isEmpty() || key.equals(p) || key.startsWith(p + "/")) {
+                        matched.add(p);
+                    }
+                    break;
+                }
+            }
+        }
+        for (int i = 0; i < inc.size(); i++) {
+            if (!matched.contains(inc.get(i))) {
+                throw new CofferException("--include " + o.includes().get(i) + ": no such path in the archive",
+                        "list the archive with 'coffer ls SNAPSHOT ARCHIVE'");
+            }
+        }
+        return out;
+    }
+
+    private void prepareTarget(byte[] target) {
+        try {
+            Stat st = Posix.lstat(target);
+            if (st.fileType() != FileType.DIRECTORY) {
+                throw new CofferException("restore target " + BytePaths.display(target) + " exists and is not a directory");
+            }
+        } catch (FsException e) {
+            if (e.errno() != FsException.ENOENT) {
+                throw new CofferException("restore target " + BytePaths.display(target) + ": " + e.getMessage());
+            }
+            mkdirs(target);
+        }
+    }
+
+    private static void mkdirs(byte[] path) {
+        try {
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of(BytePaths.display(path)));
+        } catch (java.io.IOException e) {
+            throw new CofferException("cannot create restore target " + BytePaths.display(path) + ": " + e.getMessage());
+        }
+    }
+
+    /** Fails before anything is written when existing files would be replaced without --overwrite. */
+    private void checkConflicts(List<ArchiveEntry> entries, byte[] target) {
+        List<String> conflicts = new ArrayList<>();
+        int count = 0;
+        for (ArchiveEntry e : entries) {
+            if (e.path().length == 0) {
+                continue;
+            }
+            byte[] dest = BytePaths.join(target, e.path());
+            Stat st;
+            try {
+                st = Posix.lstat(dest);
+            } catch (FsException ex) {
+                continue;
+            }
+            boolean dirOnDir = e instanceof DirEntry && st.fileType() == FileType.DIRECTORY;
+            if (dirOnDir) {
+                continue;
+            }
+            if (o.overwrite() && st.fileType() != FileType.DIRECTORY) {
+                continue;
+            }
+            count++;
+            if (conflicts.size() < 3) {
+                conflicts.add(BytePaths.display(dest));
+            }
+        }
+        if (count > 0) {
+            String more = count > conflicts.size() ? " and " + (count - conflicts.size()) + " more" : "";
+            throw new CofferException("restore would replace existing " + String.join(", ", conflicts) + more
+                    + "; nothing was written",
+                    o.overwrite() ? "a directory cannot be replaced by a non-directory; remove it first"
+                            : "use --overwrite to replace existing files, or restore into an empty directory");
+        }
+    }
+
+    private void makeDirectory(byte[] dest, boolean isRoot) {
+        if (isRoot) {
+            return;
+        }
+        try {
+            Stat st = Posix.lstat(dest);
+            if (st.fileType() == FileType.DIRECTORY) {
+                return;
+            }
+            removeExisting(dest);
+        } catch (FsException e) {
+            if (e.errno() != FsException.ENOENT) {
+                throw e;
+            }
+        }
+        Posix.mkdir(dest, 0700);
+    }
+
+    /** Removes a non-directory in the way (only reached with --overwrite, checked up front). */
+    private void removeExisting(byte[] dest) {
+        try {
+            Stat st = Posix.lstat(dest);
+            if (st.fileType() == FileType.DIRECTORY) {
+                throw new CofferException(BytePaths.display(dest) + " is a directory; refusing to replace it");
+            }
+            if (!o.overwrite()) {
+                throw new CofferException(BytePaths.display(dest) + " exists", "use --overwrite to replace it");
+            }
+            Posix.unlink(dest);
+        } catch (FsException e) {
+            if (e.errno() != FsException.ENOENT) {
+                throw e;
+            }
+        }
+    }
+
+    private void writeFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload) {
+        removeExisting(dest);
+        int fd = Posix.createFile(dest, 0600, true, false);
+        boolean ok = false;
+        try {
+            MessageDigest sha = sha256();
+            byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(1, f.size()))];
+            long pos = 0;
+            while (pos < f.size()) {
+                int n = (int) Math.min(buf.length, f.size() - pos);
+                try {
+                    payload.read(f.payloadOffset() + pos, buf, 0, n);
+                } catch (CorruptDataException e) {
+                    throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath() + ": "
+                            + e.getMessage(), e);
+                }
+                sha.update(buf, 0, n);
+                writeSparse(fd, buf, n, pos);
+                pos += n;
+                stats.bytes.addAndGet(n);
+            }
+            Posix.ftruncate(fd, f.size());
+            if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
+                throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
+                        + ": restored content does not match the checksum recorded at backup");
+            }
+            ok = true;
+        } finally {
+            Posix.close(fd);
+            if (!ok) {
+                try {
+                    Posix.unlink(dest);
+                } catch (FsException ignored) {
+                    // best effort: the error being thrown matters more
+                }
+            }
+        }
+        applyMeta(dest, f.meta(), false);
+        stats.files.incrementAndGet();
+    }
+
+    /** Writes the non-zero 4 KiB blocks of buf; runs of zeros stay holes. */
+    private static void writeSparse(int fd, byte[] buf, int len, long filePos) {
+        int i = 0;
+        while (i < len) {
+            int blockEnd = Math.min(len, i + BLOCK);
+            if (isZero(buf, i, blockEnd)) {
+                i = blockEnd;
+                continue;
+            }
+            int start = i;
+            while (i < len) {
+                int e = Math.min(len, i + BLOCK);
+                if (isZero(buf, i, e)) {
+                    break;
+                }
+                i = e;
+            }
+            Posix.pwriteFully(fd, buf, start, i - start, filePos + start);
+        }
+    }
+
+    private static boolean isZero(byte[] b, int from, int to) {
+        ByteBuffer bb = ByteBuffer.wrap(b);
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            if (bb.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void applyMeta(byte[] dest, EntryMeta m, boolean symlink) {
+        for (Xattr x : m.xattrs()) {
+            try {
+                Posix.setXattr(dest, x.name(), x.value());
+            } catch (FsException e) {
+                warning("could not restore extended attribute " + BytePaths.display(x.name()) + " of "
+                        + BytePaths.display(dest) + ": " + e.getMessage());
+            }
+        }
+        if (root) {
+            Posix.lchown(dest, m.uid(), m.gid());
+        }
+        if (!symlink) {
+            Posix.chmod(dest, m.mode() & 07777);
+        }
+        Posix.setTimes(dest, m.mtimeSec(), m.mtimeNsec(), m.mtimeSec(), m.mtimeNsec(), true);
+    }
+
+    private void warning(String message) {
+        stats.warnings.incrementAndGet();
+        o.warnings().accept(message);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- images
+
+    private void restoreImage(ArchiveRef archive, byte[] target) {
+        Index index = snap.index(archive, "image");
+        stats.expectedBytes = index.size();
+        try {
+            Stat st = Posix.lstat(target);
+            if (st.fileType() == FileType.DIRECTORY) {
+                throw new CofferException("restore target " + BytePaths.display(target) + " is a directory",
+                        "an image restores to a file: give a file name as TARGET");
+            }
+            if (!o.overwrite() && st.fileType() != FileType.BLOCK_DEVICE) {
+                throw new CofferException("restore target " + BytePaths.display(target) + " exists; nothing was written",
+                        "use --overwrite to replace it");
+            }
+        } catch (FsException e) {
+            if (e.errno() != FsException.ENOENT) {
+                throw e;
+            }
+        }
+        ChunkId zero = index.chunkCount() > 0 ? snap.codec().idOf(new byte[index.fixedChunkSize()], 0,
+                index.fixedChunkSize()) : null;
+        boolean device;
+        int fd;
+        try {
+            Stat st = Posix.lstat(target);
+            device = st.fileType() == FileType.BLOCK_DEVICE;
+            if (!device) {
+                Posix.unlink(target);
+            }
+        } catch (FsException e) {
+            device = false;
+        }
+        fd = device ? Posix.openWrite(target) : Posix.createFile(target, 0600, true, false);
+        boolean ok = false;
+        StreamReader reader = new StreamReader(snap.repository(), snap.codec(), index, pool, Math.max(2, o.threads() * 2));
+        try {
+            for (int i = 0; i < index.chunkCount(); i++) {
+                long start = index.start(i);
+                if (!device && index.end(i) - start == index.fixedChunkSize() && index.id(i).equals(zero)) {
+                    stats.bytes.addAndGet(index.fixedChunkSize());
+                    continue; // a hole
+                }
+                byte[] data;
+                try {
+                    data = reader.chunk(i);
+                } catch (CorruptDataException e) {
+                    throw new CorruptDataException("archive " + archive.name() + ", offset " + start + ": "
+                            + e.getMessage(), e);
+                }
+                if (device) {
+                    Posix.pwriteFully(fd, data, 0, data.length, start);
+                } else {
+                    writeSparse(fd, data, data.length, start);
+                }
+                stats.bytes.addAndGet(data.length);
+            }
+            if (!device) {
+                Posix.ftruncate(fd, index.size());
+            }
+            Posix.fsync(fd);
+            ok = true;
+        } finally {
+            Posix.close(fd);
+            if (!ok && !device) {
+                try {
+                    Posix.unlink(target);
+                } catch (FsException ignored) {
+                    // best effort
+                }
+            }
+        }
+        stats.files.incrementAndGet();
+    }
+}

@@ -1,0 +1,127 @@
+package dev.coffer.client.snapshot;
+
+import dev.coffer.client.repo.Repository;
+import dev.coffer.core.CofferException;
+import dev.coffer.core.crypto.BlobCodec;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.format.Index;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * Reads one stream of a snapshot by offset. Chunks are fetched, authenticated and decoded on the given
+ * executor, several ahead of the reader, and kept in a small cache; every chunk is checked against its id
+ * before any byte of it is returned.
+ */
+public final class StreamReader {
+    private final Repository repo;
+    private final BlobCodec codec;
+    private final Index index;
+    private final Executor executor;
+    private final int readAhead;
+    private final Map<Integer, CompletableFuture<byte[]>> cache;
+
+    public StreamReader(Repository repo, BlobCodec codec, Index index, Executor executor, int readAhead) {
+        this.repo = repo;
+        this.codec = codec;
+        this.index = index;
+        this.executor = executor;
+        this.readAhead = readAhead;
+        int capacity = readAhead + 4;
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, CompletableFuture<byte[]>> e) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    public long size() {
+        return index.size();
+    }
+
+    public Index index() {
+        return index;
+    }
+
+    /** The decoded bytes of chunk i. */
+    public byte[] chunk(int i) {
+        CompletableFuture<byte[]> f = fetch(i);
+        for (int k = 1; k <= readAhead && i + k < index.chunkCount(); k++) {
+            fetch(i + k);
+        }
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            cache.remove(i);
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new CofferException("reading chunk failed: " + e.getCause(), null, e.getCause());
+        }
+    }
+
+    private CompletableFuture<byte[]> fetch(int i) {
+        CompletableFuture<byte[]> f = cache.get(i);
+        if (f == null) {
+            ChunkId id = index.id(i);
+            long expected = index.end(i) - index.start(i);
+            f = CompletableFuture.supplyAsync(() -> {
+                byte[] plain = codec.decodeChunk(id, repo.readChunk(id));
+                if (plain.length != expected) {
+                    throw new dev.coffer.core.CorruptDataException("chunk " + id + ": has " + plain.length
+                            + " bytes, the index says " + expected);
+                }
+                return plain;
+            }, executor);
+            cache.put(i, f);
+        }
+        return f;
+    }
+
+    /** Copies {@code len} bytes at stream offset {@code pos} into {@code dst}. */
+    public void read(long pos, byte[] dst, int off, int len) {
+        if (pos < 0 || len < 0 || pos + len > index.size()) {
+            throw new dev.coffer.core.CorruptDataException("range " + pos + "+" + len + " lies outside the stream ("
+                    + index.size() + " bytes)");
+        }
+        while (len > 0) {
+            int c = index.chunkIndexAt(pos);
+            byte[] data = chunk(c);
+            int within = (int) (pos - index.start(c));
+            int n = Math.min(len, data.length - within);
+            System.arraycopy(data, within, dst, off, n);
+            pos += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** The whole stream from the start, as an InputStream. */
+    public InputStream sequential() {
+        return new InputStream() {
+            private long pos;
+
+            @Override
+            public int read() {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (pos >= index.size()) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, index.size() - pos);
+                StreamReader.this.read(pos, b, off, n);
+                pos += n;
+                return n;
+            }
+        };
+    }
+}

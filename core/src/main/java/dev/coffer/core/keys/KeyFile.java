@@ -1,0 +1,393 @@
+package dev.coffer.core.keys;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coffer.core.CofferException;
+import dev.coffer.core.CorruptDataException;
+import dev.coffer.core.crypto.DataKey;
+import dev.coffer.core.crypto.KeyFingerprint;
+import dev.coffer.core.crypto.Providers;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Base64;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.generators.SCrypt;
+
+/** A key file (design.md 1.3): the data key wrapped under a passphrase-derived key, or unprotected. */
+public final class KeyFile {
+    public record ScryptParams(int n, int r, int p) {
+        public static final ScryptParams DEFAULT = new ScryptParams(32768, 8, 1);
+    }
+
+    private static final byte[] AAD = "coffer-keyfile-v1".getBytes(StandardCharsets.US_ASCII);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final int MAX_SIZE = 1 << 20;
+
+    private final String kdf;
+    private final ScryptParams scrypt;
+    private final byte[] salt;
+    private final byte[] wrapped;
+    private final KeyFingerprint fingerprint;
+    private final Instant created;
+    private final Instant modified;
+    private final String hint;
+
+    private KeyFile(String kdf, ScryptParams scrypt, byte[] salt, byte[] wrapped, KeyFingerprint fingerprint,
+            Instant created, Instant modified, String hint) {
+        this.kdf = kdf;
+        this.scrypt = scrypt;
+        this.salt = salt;
+        this.wrapped = wrapped;
+        this.fingerprint = fingerprint;
+        this.created = created;
+        this.modified = modified;
+        this.hint = hint;
+    }
+
+    /** A new key file; {@code passphrase} null means no passphrase (kdf none). */
+    public static KeyFile create(DataKey key, char[] passphrase, String hint) {
+        return create(key, passphrase, ScryptParams.DEFAULT, hint);
+    }
+
+    public static KeyFile create(DataKey key, char[] passphrase, ScryptParams params, String hint) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        return wrap(key, passphrase, params, hint, now, now);
+    }
+
+    /** The same key under a new passphrase (or none); the fingerprint, and so every chunk id, stays. */
+    public KeyFile rewrap(DataKey key, char[] newPassphrase, String newHint) {
+        return wrap(key, newPassphrase, ScryptParams.DEFAULT, newHint, created,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    private static KeyFile wrap(DataKey key, char[] passphrase, ScryptParams params, String hint, Instant created,
+            Instant modified) {
+        SecureRandom rnd = new SecureRandom();
+        byte[] salt = null;
+        byte[] kek;
+        if (passphrase == null) {
+            kek = new byte[32];
+        } else {
+            salt = new byte[16];
+            rnd.nextBytes(salt);
+            kek = scrypt(passphrase, salt, params);
+        }
+        byte[] nonce = new byte[12];
+        rnd.nextBytes(nonce);
+        byte[] raw = key.exposeBytesDangerous();
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, nonce));
+            c.updateAAD(AAD);
+            byte[] ct = c.doFinal(raw);
+            byte[] wrapped = new byte[12 + ct.length];
+            System.arraycopy(nonce, 0, wrapped, 0, 12);
+            System.arraycopy(ct, 0, wrapped, 12, ct.length);
+            return new KeyFile(passphrase == null ? "none" : "scrypt", passphrase == null ? null : params, salt,
+                    wrapped, key.fingerprint(), created, modified, hint);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+            Arrays.fill(kek, (byte) 0);
+        }
+    }
+
+    private static byte[] scrypt(char[] passphrase, byte[] salt, ScryptParams p) {
+        ByteBuffer bb = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
+        byte[] pw = new byte[bb.remaining()];
+        bb.get(pw);
+        if (bb.hasArray()) {
+            Arrays.fill(bb.array(), (byte) 0);
+        }
+        try {
+            return SCrypt.generate(pw, salt, p.n(), p.r(), p.p(), 32);
+        } finally {
+            Arrays.fill(pw, (byte) 0);
+        }
+    }
+
+    /** Unwraps the data key. {@code passphrase} is ignored for a key file without one. */
+    public DataKey unwrap(char[] passphrase) {
+        Providers.install();
+        byte[] kek;
+        if (kdf.equals("none")) {
+            kek = new byte[32];
+        } else {
+            if (passphrase == null) {
+                throw new WrongPassphraseException("the key file needs a passphrase");
+            }
+            kek = scrypt(passphrase, salt, scrypt);
+        }
+        byte[] raw = null;
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, wrapped, 0, 12));
+            c.updateAAD(AAD);
+            raw = c.doFinal(wrapped, 12, wrapped.length - 12);
+            if (raw.length != DataKey.LENGTH) {
+                throw new CorruptDataException("key file: the wrapped key has the wrong length");
+            }
+            DataKey key = DataKey.fromBytesDangerous(raw);
+            if (!key.fingerprint().equals(fingerprint)) {
+                key.close();
+                throw new CorruptDataException("key file: the key does not match its recorded fingerprint "
+                        + fingerprint + " (the file is damaged)");
+            }
+            return key;
+        } catch (AEADBadTagException e) {
+            if (kdf.equals("none")) {
+                throw new CorruptDataException("key file: the wrapped key is damaged");
+            }
+            throw new WrongPassphraseException("wrong passphrase for the key file (fingerprint " + fingerprint.shortForm() + ")");
+        } catch (GeneralSecurityException e) {
+            throw new CorruptDataException("key file: the wrapped key cannot be decrypted");
+        } finally {
+            Arrays.fill(kek, (byte) 0);
+            if (raw != null) {
+                Arrays.fill(raw, (byte) 0);
+            }
+        }
+    }
+
+    public boolean needsPassphrase() {
+        return !kdf.equals("none");
+    }
+
+    public KeyFingerprint fingerprint() {
+        return fingerprint;
+    }
+
+    public String kdfType() {
+        return kdf;
+    }
+
+    public ScryptParams scryptParams() {
+        return scrypt;
+    }
+
+    public Instant created() {
+        return created;
+    }
+
+    public Instant modified() {
+        return modified;
+    }
+
+    public String hint() {
+        return hint;
+    }
+
+    public byte[] toJson() {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("format", "coffer-key");
+        o.put("version", 1);
+        o.put("created", created.toString());
+        o.put("modified", modified.toString());
+        ObjectNode k = o.putObject("kdf");
+        k.put("type", kdf);
+        if (scrypt != null) {
+            k.put("n", scrypt.n());
+            k.put("r", scrypt.r());
+            k.put("p", scrypt.p());
+            k.put("salt", Base64.getEncoder().encodeToString(salt));
+        }
+        o.put("wrapped-key", Base64.getEncoder().encodeToString(wrapped));
+        o.put("fingerprint", fingerprint.toString());
+        if (hint == null) {
+            o.putNull("hint");
+        } else {
+            o.put("hint", hint);
+        }
+        try {
+            return (JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static KeyFile parse(byte[] json) {
+        if (json.length > MAX_SIZE) {
+            throw new CorruptDataException("key file: too large to be a key file");
+        }
+        JsonNode o;
+        try {
+            o = JSON.readTree(json);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("key file: not valid JSON");
+        }
+        if (o == null || !o.isObject()) {
+            throw new CorruptDataException("key file: not a JSON object");
+        }
+        if (!"coffer-key".equals(text(o, "format"))) {
+            throw new CorruptDataException("key file: not a Coffer key file (format is not coffer-key)");
+        }
+        JsonNode v = o.get("version");
+        if (v == null || !v.isInt() || v.intValue() != 1) {
+            throw new CorruptDataException("key file: unsupported version " + v);
+        }
+        JsonNode kdfNode = o.get("kdf");
+        if (kdfNode == null || !kdfNode.isObject()) {
+            throw new CorruptDataException("key file: missing kdf");
+        }
+        String type = text(kdfNode, "type");
+        ScryptParams params = null;
+        byte[] salt = null;
+        switch (type == null ? "" : type) {
+            case "none" -> {
+            }
+            case "scrypt" -> {
+                int n = intField(kdfNode, "n");
+                int r = intField(kdfNode, "r");
+                int p = intField(kdfNode, "p");
+                if (n < 2 || Integer.bitCount(n) != 1 || n > (1 << 22) || r < 1 || r > 32 || p < 1 || p > 16
+                        || (long) n * r * 128 > (1L << 31)) {
+                    throw new CorruptDataException("key file: scrypt parameters out of range");
+                }
+                params = new ScryptParams(n, r, p);
+                salt = base64(kdfNode, "salt");
+                if (salt.length < 16 || salt.length > 64) {
+                    throw new CorruptDataException("key file: scrypt salt has a wrong length");
+                }
+            }
+            default -> throw new CorruptDataException("key file: unknown kdf type " + type);
+        }
+        byte[] wrapped = base64(o, "wrapped-key");
+        if (wrapped.length != 12 + 32 + 16) {
+            throw new CorruptDataException("key file: wrapped-key has a wrong length");
+        }
+        KeyFingerprint fp;
+        try {
+            String f = text(o, "fingerprint");
+            if (f == null) {
+                throw new IllegalArgumentException();
+            }
+            fp = KeyFingerprint.parse(f);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptDataException("key file: missing or malformed fingerprint");
+        }
+        JsonNode h = o.get("hint");
+        String hint = h == null || h.isNull() ? null : h.isTextual() ? h.textValue() : null;
+        if (h != null && !h.isNull() && !h.isTextual()) {
+            throw new CorruptDataException("key file: hint is not text");
+        }
+        return new KeyFile(type, params, salt, wrapped, fp, time(o, "created"), time(o, "modified"), hint);
+    }
+
+    private static String text(JsonNode o, String f) {
+        JsonNode n = o.get(f);
+        return n != null && n.isTextual() ? n.textValue() : null;
+    }
+
+    private static int intField(JsonNode o, String f) {
+        JsonNode n = o.get(f);
+        if (n == null || !n.isInt()) {
+            throw new CorruptDataException("key file: kdf." + f + " missing or not an integer");
+        }
+        return n.intValue();
+    }
+
+    private static byte[] base64(JsonNode o, String f) {
+        String s = text(o, f);
+        if (s == null) {
+            throw new CorruptDataException("key file: missing " + f);
+        }
+        try {
+            return Base64.getDecoder().decode(s);
+        } catch (IllegalArgumentException e) {
+            throw new CorruptDataException("key file: " + f + " is not valid base64");
+        }
+    }
+
+    private static Instant time(JsonNode o, String f) {
+        String s = text(o, f);
+        if (s == null) {
+            throw new CorruptDataException("key file: missing " + f);
+        }
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            throw new CorruptDataException("key file: " + f + " is not an RFC 3339 time");
+        }
+    }
+
+    public static KeyFile read(Path p) {
+        byte[] bytes;
+        try {
+            if (Files.size(p) > MAX_SIZE) {
+                throw new CorruptDataException("key file " + p + ": too large to be a key file");
+            }
+            bytes = Files.readAllBytes(p);
+        } catch (NoSuchFileException e) {
+            throw new MissingKeyException("no key file at " + p);
+        } catch (AccessDeniedException e) {
+            throw new CofferException("cannot read key file " + p + ": permission denied");
+        } catch (IOException e) {
+            throw new CofferException("cannot read key file " + p + ": " + e.getMessage());
+        }
+        try {
+            return parse(bytes);
+        } catch (CorruptDataException e) {
+            throw new CorruptDataException(p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes atomically with mode 0600 (parents 0700); refuses an existing file unless overwrite. */
+    public void write(Path p, boolean overwrite) {
+        Path target = p.toAbsolutePath();
+        Path dir = target.getParent();
+        try {
+            if (!overwrite && Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new CofferException("key file " + target + " exists; refusing to overwrite it");
+            }
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + Long.toHexString(new SecureRandom().nextLong()));
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                    ch.write(ByteBuffer.wrap(toJson()));
+                    ch.force(true);
+                }
+                if (overwrite) {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    Files.createLink(target, tmp);
+                    Files.delete(tmp);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new CofferException("key file " + target + " exists; refusing to overwrite it");
+        } catch (IOException e) {
+            throw new CofferException("cannot write key file " + target + ": " + e.getMessage());
+        }
+    }
+}
