@@ -1,0 +1,172 @@
+package dev.coffer.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coffer.core.crypto.BlobCodec;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.core.crypto.DataKey;
+import dev.coffer.core.crypto.KeySet;
+import dev.coffer.core.format.ArchiveEntry;
+import dev.coffer.core.format.ArchiveReader;
+import dev.coffer.core.format.ArchiveRef;
+import dev.coffer.core.format.ArchiveWriter;
+import dev.coffer.core.format.DirEntry;
+import dev.coffer.core.format.EntryMeta;
+import dev.coffer.core.format.FileEntry;
+import dev.coffer.core.format.HardlinkEntry;
+import dev.coffer.core.format.Index;
+import dev.coffer.core.format.IndexRef;
+import dev.coffer.core.format.IndexWriter;
+import dev.coffer.core.format.Manifest;
+import dev.coffer.core.format.ManifestBody;
+import dev.coffer.core.format.SymlinkEntry;
+import dev.coffer.core.format.Xattr;
+import dev.coffer.core.keys.KeyFile;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A short mutation fuzz run of every parser of stored bytes, part of the normal suite: valid inputs are
+ * damaged at random (bit flips, byte changes, insertions, deletions, truncations, splices) and each parser
+ * must either accept the input or throw the project's own error — never another exception, never hang.
+ * The seed is fixed so a failure reproduces; {@code -Dfuzz.iterations=N} runs longer. Coverage-guided runs
+ * are the Jazzer tests (see README).
+ */
+class MutationFuzzTest {
+    static final int ITERATIONS = Integer.getInteger("fuzz.iterations", 4000);
+    static final KeySet KEYS = KeySet.derive(DataKey.fromBytesDangerous(new byte[32]));
+
+    static byte[] mutate(byte[] in, Random r) {
+        byte[] b = in.clone();
+        int ops = 1 + r.nextInt(4);
+        for (int i = 0; i < ops && b.length > 0; i++) {
+            int at = r.nextInt(b.length);
+            switch (r.nextInt(6)) {
+                case 0 -> b[at] ^= (byte) (1 << r.nextInt(8));
+                case 1 -> b[at] = (byte) r.nextInt(256);
+                case 2 -> b = Arrays.copyOf(b, at);
+                case 3 -> {
+                    byte[] n = new byte[b.length + 1 + r.nextInt(8)];
+                    System.arraycopy(b, 0, n, 0, at);
+                    for (int k = at; k < at + n.length - b.length; k++) {
+                        n[k] = (byte) (r.nextBoolean() ? 0xff : r.nextInt(256));
+                    }
+                    System.arraycopy(b, at, n, at + n.length - b.length, b.length - at);
+                    b = n;
+                }
+                case 4 -> {
+                    int len = Math.min(b.length - at, 1 + r.nextInt(16));
+                    byte[] n = new byte[b.length - len];
+                    System.arraycopy(b, 0, n, 0, at);
+                    System.arraycopy(b, at + len, n, at, b.length - at - len);
+                    b = n;
+                }
+                default -> {
+                    int from = r.nextInt(b.length);
+                    int len = Math.min(Math.min(b.length - at, b.length - from), 1 + r.nextInt(32));
+                    System.arraycopy(b, from, b, at, len);
+                }
+            }
+        }
+        return b;
+    }
+
+    static void fuzz(String name, byte[] valid, Consumer<byte[]> parser) {
+        parser.accept(valid); // the seed itself parses
+        Random r = new Random(name.hashCode());
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        for (int i = 0; i < ITERATIONS && System.nanoTime() < deadline; i++) {
+            byte[] m = mutate(valid, r);
+            try {
+                parser.accept(m);
+            } catch (CofferException expected) {
+                // the project's own error: fine
+            } catch (RuntimeException | Error e) {
+                throw new AssertionError(name + ": input " + java.util.HexFormat.of().formatHex(m) + " gave " + e, e);
+            }
+        }
+    }
+
+    static byte[] sampleArchive() {
+        EntryMeta m = new EntryMeta(0755, 0, 0, 1_700_000_000L, 5, 1_700_000_000L, 6, 42,
+                List.of(new Xattr("user.a".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3})));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ArchiveWriter w = new ArchiveWriter(out)) {
+            w.add(new DirEntry(new byte[0], m));
+            w.add(new DirEntry("d".getBytes(StandardCharsets.UTF_8), m));
+            w.add(new FileEntry("d/f".getBytes(StandardCharsets.UTF_8), m, 10, 0, new byte[32]));
+            w.add(new HardlinkEntry("d/g".getBytes(StandardCharsets.UTF_8), m, "d/f".getBytes(StandardCharsets.UTF_8)));
+            w.add(new SymlinkEntry("s".getBytes(StandardCharsets.UTF_8), m, "../x".getBytes(StandardCharsets.UTF_8)));
+            w.finish(10);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void archiveReader() {
+        fuzz("archive", sampleArchive(), b -> {
+            List<ArchiveEntry> e = ArchiveReader.readAll(b, 10);
+            assertThat(e).isNotEmpty();
+        });
+    }
+
+    @Test
+    void index() {
+        IndexWriter w = IndexWriter.dynamic(CryptMode.ENCRYPT);
+        for (int i = 1; i <= 5; i++) {
+            w.addDynamic(i * 1000L, ChunkId.of(new byte[32]));
+        }
+        fuzz("index", w.finish(), b -> {
+            Index idx = Index.parse(b);
+            for (int i = 0; i < idx.chunkCount(); i++) {
+                assertThat(idx.end(i)).isGreaterThan(idx.start(i));
+            }
+        });
+        IndexWriter f = IndexWriter.fixed(CryptMode.NONE, 4096);
+        f.addFixed(ChunkId.of(new byte[32]), 4096);
+        f.addFixed(ChunkId.of(new byte[32]), 100);
+        fuzz("fixed index", f.finish(), Index::parse);
+    }
+
+    @Test
+    void manifest() {
+        ManifestBody body = new ManifestBody(1, "host", "web1", Instant.parse("2026-11-23T10:15:00Z"), CryptMode.ENCRYPT,
+                KEYS.fingerprint(), List.of(new ArchiveRef("a.cfar", "dir", List.of(
+                        new IndexRef("meta", "a.cfar.meta.cidx", 10, "00".repeat(32)),
+                        new IndexRef("payload", "a.cfar.payload.cidx", 20, "11".repeat(32))))),
+                4 << 20, true, Map.of("bytes", 30L), "coffer test");
+        byte[] file = Manifest.encode(body, b -> KEYS.manifestTag(b, 0, b.length));
+        fuzz("manifest", file, b -> Manifest.parse(b).verifyTag(x -> KEYS.manifestTag(x, 0, x.length)));
+    }
+
+    @Test
+    void blobs() {
+        BlobCodec enc = new BlobCodec(CryptMode.ENCRYPT, KEYS);
+        byte[] text = "fuzz me\n".repeat(500).getBytes(StandardCharsets.US_ASCII);
+        BlobCodec.Encoded e = enc.encodeChunk(text, 0, text.length);
+        fuzz("encrypted blob", e.blob(), b -> assertThat(enc.decodeChunk(e.id(), b)).isEqualTo(text));
+        BlobCodec plain = new BlobCodec(CryptMode.NONE, null);
+        BlobCodec.Encoded p = plain.encodeChunk(text, 0, text.length);
+        fuzz("plain blob", p.blob(), b -> assertThat(plain.decodeChunk(p.id(), b)).isEqualTo(text));
+    }
+
+    @Test
+    void keyFile() {
+        byte[] json = KeyFile.create(DataKey.fromBytesDangerous(new byte[32]), "passphrase".toCharArray(),
+                new KeyFile.ScryptParams(16, 1, 1), "h").toJson();
+        fuzz("key file", json, b -> {
+            KeyFile kf = KeyFile.parse(b);
+            if (!kf.needsPassphrase() || (long) kf.scryptParams().n() * kf.scryptParams().r() <= 4096) {
+                kf.unwrap("passphrase".toCharArray()).close();
+            }
+        });
+    }
+}
