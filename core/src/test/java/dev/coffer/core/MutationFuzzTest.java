@@ -80,11 +80,16 @@ class MutationFuzzTest {
     }
 
     static void fuzz(String name, byte[] valid, Consumer<byte[]> parser) {
+        fuzz(name, valid, java.util.function.UnaryOperator.identity(), parser);
+    }
+
+    /** {@code repair} recomputes checksums after mutating, so the fuzz reaches past them. */
+    static void fuzz(String name, byte[] valid, java.util.function.UnaryOperator<byte[]> repair, Consumer<byte[]> parser) {
         parser.accept(valid); // the seed itself parses
         Random r = new Random(name.hashCode());
         long deadline = System.nanoTime() + 20_000_000_000L;
         for (int i = 0; i < ITERATIONS && System.nanoTime() < deadline; i++) {
-            byte[] m = mutate(valid, r);
+            byte[] m = repair.apply(mutate(valid, r));
             try {
                 parser.accept(m);
             } catch (CofferException expected) {
@@ -134,6 +139,8 @@ class MutationFuzzTest {
         f.addFixed(ChunkId.of(new byte[32]), 4096);
         f.addFixed(ChunkId.of(new byte[32]), 100);
         fuzz("fixed index", f.finish(), Index::parse);
+        fuzz("index, checksum repaired", w.finish(), MutationFuzzTest::repairIndex, Index::parse);
+        fuzz("fixed index, checksum repaired", f.finish(), MutationFuzzTest::repairIndex, Index::parse);
     }
 
     @Test
@@ -156,6 +163,36 @@ class MutationFuzzTest {
         BlobCodec plain = new BlobCodec(CryptMode.NONE, null);
         BlobCodec.Encoded p = plain.encodeChunk(text, 0, text.length);
         fuzz("plain blob", p.blob(), b -> assertThat(plain.decodeChunk(p.id(), b)).isEqualTo(text));
+        fuzz("encrypted blob, CRC repaired", e.blob(), MutationFuzzTest::repairCrc,
+                b -> assertThat(enc.decodeChunk(e.id(), b)).isEqualTo(text));
+        fuzz("plain blob, CRC repaired", p.blob(), MutationFuzzTest::repairCrc,
+                b -> assertThat(plain.decodeChunk(p.id(), b)).isEqualTo(text));
+        fuzz("blob inspection, CRC repaired", p.blob(), MutationFuzzTest::repairCrc, BlobCodec::inspect);
+    }
+
+    static byte[] repairCrc(byte[] b) {
+        if (b.length >= 12) {
+            java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+            c.update(b, 12, b.length - 12);
+            int v = (int) c.getValue();
+            for (int i = 0; i < 4; i++) {
+                b[8 + i] = (byte) (v >>> (8 * i));
+            }
+        }
+        return b;
+    }
+
+    static byte[] repairIndex(byte[] b) {
+        if (b.length >= 32) {
+            try {
+                var md = java.security.MessageDigest.getInstance("SHA-256");
+                md.update(b, 0, b.length - 32);
+                System.arraycopy(md.digest(), 0, b, b.length - 32, 32);
+            } catch (java.security.NoSuchAlgorithmException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+        return b;
     }
 
     @Test
@@ -168,5 +205,24 @@ class MutationFuzzTest {
                 kf.unwrap("passphrase".toCharArray()).close();
             }
         });
+    }
+
+    /** Inputs this fuzzer once found; each gave a foreign exception before the fix. */
+    @Test
+    void foundInputsStayFixed() {
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        byte[] zstdHeader = hex.parseHex("4346420101020000efb0ad92a00e7d00004066757a7a206d650a0100959f5fb8");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BlobCodec(CryptMode.NONE, null)
+                .decodeChunk(ChunkId.of(new byte[32]), zstdHeader)).isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("compressed data is damaged");
+        byte[] wrappingCount = hex.parseHex("4346490101020000881300000000000005000000000000400000000000000000"
+                + "e8030000000000000000000000000000000000000000000000000000000000000000000000000000"
+                + "d0070000000000000000000000000000000000000000000000000000000000000000000000000000"
+                + "b80b0000000000000000000000000000000000000000000000000000000000000000000000000000"
+                + "a00f0000000000000000000000000000000000000000000000000000000000000000000000000000"
+                + "8813000000000000000000000000000000000000000000000000000000000000000000000000000"
+                + "009ea43531ae98e7d62e38d43723242f7b539e6a0ab07a94aab473e0000da134b");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Index.parse(wrappingCount))
+                .isInstanceOf(CorruptDataException.class).hasMessage("index: length does not match its chunk count");
     }
 }

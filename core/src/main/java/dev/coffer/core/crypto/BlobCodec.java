@@ -235,12 +235,22 @@ public final class BlobCodec {
         if (!info.compressed()) {
             return payload;
         }
-        long size = payload.length == 0 ? -2 : Zstd.getFrameContentSize(payload, 0, payload.length);
+        long size;
+        try {
+            size = payload.length == 0 ? -2 : Zstd.getFrameContentSize(payload, 0, payload.length);
+        } catch (RuntimeException e) { // the library throws for some damaged frame headers
+            size = -2;
+        }
         if (size < 0 || Zstd.isError(size) || size > MAX_PAYLOAD) {
             throw new CorruptDataException(what + ": compressed data is damaged (no valid frame size)");
         }
         byte[] out = new byte[(int) size];
-        long n = Zstd.decompressByteArray(out, 0, out.length, payload, 0, payload.length);
+        long n;
+        try {
+            n = Zstd.decompressByteArray(out, 0, out.length, payload, 0, payload.length);
+        } catch (RuntimeException e) {
+            throw new CorruptDataException(what + ": compressed data is damaged");
+        }
         if (Zstd.isError(n) || n != size) {
             throw new CorruptDataException(what + ": compressed data is damaged");
         }

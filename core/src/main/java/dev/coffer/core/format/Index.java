@@ -67,7 +67,8 @@ public final class Index {
         }
         int entry = type == IndexType.DYNAMIC ? 40 : 32;
         long body = file.length - IndexWriter.HEADER - 32L;
-        if (count < 0 || size < 0 || count * entry != body) {
+        // count is compared before multiplying: a huge count must not wrap around to the right length
+        if (count < 0 || size < 0 || count > body / entry || count * entry != body) {
             throw new CorruptDataException("index: length does not match its chunk count");
         }
         Index idx = new Index(file, type, mode, size, (int) count, fixedSize);
