@@ -1,0 +1,67 @@
+package dev.coffer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void versionAndHelp() {
+        Cli.Result v = Cli.run("--version");
+        assertThat(v.code()).isZero();
+        assertThat(v.out().trim()).isEqualTo("coffer 0.1.0");
+        Cli.Result h = Cli.run("--help");
+        assertThat(h.code()).isZero();
+        assertThat(h.out()).contains("backup", "snapshots", "restore", "ls", "snapshot", "key");
+        Cli.Result bh = Cli.run("backup", "--help");
+        assertThat(bh.out()).contains("--crypt-mode", "--exclude", "--backup-id", "--ns", "--repository", "--keyfile");
+        assertThat(Cli.run().code()).isEqualTo(2);
+    }
+
+    @Test
+    void forgetRemovesExactlyOneSnapshot() throws Exception {
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("f"), "x".getBytes(StandardCharsets.UTF_8));
+        String repo = tmp.resolve("ds").toString();
+        assertThat(Cli.run("backup", "a.cfar:" + src, "--crypt-mode", "none", "--backup-id", "one", "--repository", repo,
+                "--quiet").code()).isZero();
+        assertThat(Cli.run("backup", "a.cfar:" + src, "--crypt-mode", "none", "--backup-id", "two", "--repository", repo,
+                "--quiet").code()).isZero();
+        Cli.Result list = Cli.run("snapshots", "--output-format", "json", "--repository", repo);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.out());
+        String first = json.get(0).get("snapshot").asText();
+        assertThat(first).startsWith("host/one/");
+        Cli.Result f = Cli.run("snapshot", "forget", first, "--repository", repo);
+        assertThat(f.code()).as(f.toString()).isZero();
+        assertThat(f.out()).contains("forgot snapshot " + first);
+        Cli.Result after = Cli.run("snapshots", "--output-format", "json", "--repository", repo);
+        var left = new com.fasterxml.jackson.databind.ObjectMapper().readTree(after.out());
+        assertThat(left).hasSize(1);
+        assertThat(left.get(0).get("snapshot").asText()).startsWith("host/two/");
+        Cli.Result again = Cli.run("snapshot", "forget", first, "--repository", repo);
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("snapshot " + first + " not found");
+        assertThat(Cli.run("snapshot", "forget", "host/two", "--repository", repo).code()).isEqualTo(2);
+    }
+
+    @Test
+    void keyCreateWithoutPassphraseWarnsAndShowNeverPrintsTheKey() throws Exception {
+        Path key = tmp.resolve("k.json");
+        Cli.Result c = Cli.run("key", "create", "--kdf", "none", "--keyfile", key.toString());
+        assertThat(c.code()).isZero();
+        assertThat(c.err()).contains("warning: the key file has no passphrase");
+        Cli.Result s = Cli.run("key", "show", "--keyfile", key.toString());
+        assertThat(s.out()).contains("fingerprint").contains("none");
+        String wrapped = new com.fasterxml.jackson.databind.ObjectMapper().readTree(key.toFile()).get("wrapped-key").asText();
+        assertThat(s.out()).doesNotContain(wrapped);
+        Cli.Result again = Cli.run("key", "create", "--kdf", "none", "--keyfile", key.toString());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("exists; refusing to overwrite it");
+    }
+}
