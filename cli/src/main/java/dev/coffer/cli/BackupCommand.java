@@ -61,6 +61,11 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: number of CPUs)")
     Integer threads;
 
+    @Option(names = "--master-pubkey", paramLabel = "PEM",
+            description = "Escrow the data key to this master public key (default: the one imported with "
+                    + "'coffer key import-master-pubkey', if any)")
+    java.nio.file.Path masterPubkey;
+
     @Option(names = "--quiet", description = "No progress and no summary")
     boolean quiet;
 
@@ -95,7 +100,16 @@ final class BackupCommand implements Callable<Integer> {
         int average = parseSize(chunkSize);
         BackupGroup group = new BackupGroup(ns, backupType, backupId != null ? backupId : hostname());
         boolean existed = Files.isDirectory(java.nio.file.Path.of(repo.location()));
-        KeySet keys = mode == CryptMode.NONE ? null : keysOrCreate(err);
+        DataKey dataKey = mode == CryptMode.NONE ? null : keyOrCreate(err);
+        KeySet keys = dataKey == null ? null : KeySet.derive(dataKey);
+        byte[] escrow = null;
+        java.nio.file.Path pubPath = masterPubkey != null ? masterPubkey
+                : Files.exists(Env.masterPublicKey()) ? Env.masterPublicKey() : null;
+        if (pubPath != null && mode == CryptMode.ENCRYPT) {
+            java.security.PublicKey pub = dev.coffer.core.keys.MasterKey.readPublic(
+                    KeyCommand.read(pubPath, "master public key"), pubPath.toString());
+            escrow = dev.coffer.core.keys.MasterKey.escrow(dataKey, pub);
+        }
         try (Repository r = repo.openOrCreate()) {
             if (!existed && !quiet) {
                 err.println("coffer: created datastore " + r.location());
@@ -103,7 +117,7 @@ final class BackupCommand implements Callable<Integer> {
             BackupStats stats = new BackupStats();
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             BackupEngine.Options opts = new BackupEngine.Options(r, group, specs, mode, keys, excludes, average,
-                    Math.max(1, n), msg -> err.println("coffer: warning: " + msg), Progress.enabled(quiet));
+                    Math.max(1, n), msg -> err.println("coffer: warning: " + msg), Progress.enabled(quiet), escrow);
             BackupEngine.Result result;
             try (Progress p = new Progress(Progress.enabled(quiet), "backup", stats.bytesRead::get,
                     stats.expectedBytes::get, stats.files::get)) {
@@ -116,18 +130,17 @@ final class BackupCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private KeySet keysOrCreate(PrintWriter err) {
+    private DataKey keyOrCreate(PrintWriter err) {
         if (key.isDefault() && !Files.exists(key.path())) {
-            try (DataKey k = DataKey.generate()) {
-                KeyFile kf = KeyFile.create(k, null, null);
-                kf.write(key.path(), false);
-                err.println("coffer: created encryption key " + key.path() + " (no passphrase)");
-                err.println("  Without this key your encrypted backups cannot be restored. Keep a copy away from");
-                err.println("  this host; print one with 'coffer key paperkey'. Fingerprint: " + kf.fingerprint());
-                return KeySet.derive(k);
-            }
+            DataKey k = DataKey.generate();
+            KeyFile kf = KeyFile.create(k, null, null);
+            kf.write(key.path(), false);
+            err.println("coffer: created encryption key " + key.path() + " (no passphrase)");
+            err.println("  Without this key your encrypted backups cannot be restored. Keep a copy away from");
+            err.println("  this host; print one with 'coffer key paperkey'. Fingerprint: " + kf.fingerprint());
+            return k;
         }
-        return key.keys();
+        return key.dataKey();
     }
 
     private void summary(PrintWriter out, BackupEngine.Result r, CryptMode mode) {

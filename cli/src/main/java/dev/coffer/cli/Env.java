@@ -8,6 +8,7 @@ final class Env {
     static final String KEYFILE = "COFFER_KEYFILE";
     static final String KEY_PASSPHRASE = "COFFER_KEY_PASSPHRASE";
     static final String NEW_KEY_PASSPHRASE = "COFFER_NEW_KEY_PASSPHRASE";
+    static final String MASTER_KEY_PASSPHRASE = "COFFER_MASTER_KEY_PASSPHRASE";
 
     private Env() {
     }
@@ -35,6 +36,11 @@ final class Env {
 
     static Path defaultKeyFile() {
         return configDir().resolve("encryption-key.json");
+    }
+
+    /** The master public key every encrypted backup escrows its data key to, once imported. */
+    static Path masterPublicKey() {
+        return configDir().resolve("master-public.pem");
     }
 
     static Path defaultRepository() {

@@ -25,7 +25,11 @@ final class KeyOptions {
     @Option(names = "--passphrase-command", paramLabel = "CMD", description = "Run CMD (via sh -c) and use the first line it prints as the key passphrase")
     String passphraseCommand;
 
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
+
     private KeySet cached;
+    private DataKey dataKey;
 
     Path path() {
         if (keyfile != null) {
@@ -42,17 +46,85 @@ final class KeyOptions {
     /** Loads and unwraps the key file, asking for a passphrase only if it has one. */
     KeySet keys() {
         if (cached == null) {
+            cached = KeySet.derive(dataKey());
+        }
+        return cached;
+    }
+
+    /** The unwrapped data key, for commands that re-wrap, split or escrow it. */
+    DataKey dataKey() {
+        if (dataKey == null) {
             KeyFile kf = KeyFile.read(path());
+            warnAbout(kf);
             char[] pass = kf.needsPassphrase() ? passphrase("Passphrase for key file " + path() + ": ") : null;
-            try (DataKey key = kf.unwrap(pass)) {
-                cached = KeySet.derive(key);
+            try {
+                dataKey = kf.unwrap(pass);
             } finally {
                 if (pass != null) {
                     Arrays.fill(pass, '\0');
                 }
             }
         }
-        return cached;
+        return dataKey;
+    }
+
+    /** Says when the key file is unprotected, readable by others, or lies inside the datastore it protects. */
+    void warnAbout(KeyFile kf) {
+        java.io.PrintWriter err = mixee != null ? mixee.commandLine().getErr() : new java.io.PrintWriter(System.err, true);
+        Path p = path();
+        if (!kf.needsPassphrase()) {
+            err.println("coffer: warning: key file " + p + " has no passphrase; protect it with 'coffer key change-passphrase'");
+        }
+        try {
+            var perms = Files.getPosixFilePermissions(p);
+            for (var perm : perms) {
+                if (perm.name().startsWith("GROUP") || perm.name().startsWith("OTHERS")) {
+                    err.println("coffer: warning: key file " + p + " is readable by others; run 'chmod 600 " + p + "'");
+                    break;
+                }
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // nothing to say
+        }
+        String repo = null;
+        if (mixee != null && mixee.findOption("--repository") != null) {
+            repo = mixee.findOption("--repository").getValue();
+        }
+        if (repo == null) {
+            repo = Env.get(Env.REPOSITORY) != null ? Env.get(Env.REPOSITORY) : Env.defaultRepository().toString();
+        }
+        if (!repo.contains("://")) {
+            Path root = Path.of(repo).toAbsolutePath().normalize();
+            if (p.toAbsolutePath().normalize().startsWith(root)) {
+                err.println("coffer: warning: key file " + p + " lies inside the datastore " + root
+                        + "; whoever has the datastore then has the key: keep it elsewhere");
+            }
+        }
+    }
+
+    /** A new passphrase: COFFER_NEW_KEY_PASSPHRASE, or asked twice on the terminal; at least 8 characters. */
+    static char[] newPassphrase(String what) {
+        char[] p;
+        String env = System.getenv(Env.NEW_KEY_PASSPHRASE);
+        if (env != null) {
+            p = env.toCharArray();
+        } else {
+            p = Terminal.prompt("New passphrase for " + what + ": ", "a new passphrase is needed and there is no terminal to ask on",
+                    "set COFFER_NEW_KEY_PASSPHRASE, or use --kdf none for no passphrase");
+            char[] again = Terminal.prompt("Repeat it: ", "no terminal", null);
+            boolean same = Arrays.equals(p, again);
+            Arrays.fill(again, '\0');
+            if (!same) {
+                Arrays.fill(p, '\0');
+                throw new CofferException("the two passphrases differ; nothing was written");
+            }
+        }
+        if (p.length < KeyCommand.MIN_PASSPHRASE) {
+            Arrays.fill(p, '\0');
+            throw new CofferException("the passphrase is shorter than " + KeyCommand.MIN_PASSPHRASE + " characters",
+                    "choose a longer one, or --kdf none for a key without passphrase");
+        }
+        return p;
     }
 
     /** The existing passphrase, from the first source given. */

@@ -42,7 +42,8 @@ public final class BackupEngine {
 
     /** What to back up and how. {@code keys} may be null only in {@link CryptMode#NONE}. */
     public record Options(Repository repo, BackupGroup group, List<ArchiveSpec> archives, CryptMode mode, KeySet keys,
-            List<String> excludes, int averageChunk, int threads, Consumer<String> warnings, boolean scanTotal) {
+            List<String> excludes, int averageChunk, int threads, Consumer<String> warnings, boolean scanTotal,
+            byte[] escrow) {
         public Options {
             if (mode != CryptMode.NONE && keys == null) {
                 throw new IllegalArgumentException("a key is needed for " + mode);
@@ -113,6 +114,9 @@ public final class BackupEngine {
             byte[] manifest = o.mode() == CryptMode.NONE
                     ? Manifest.encode(body, Manifest::sha256Tag)
                     : Manifest.encode(body, b -> o.keys().manifestTag(b, 0, b.length));
+            if (o.escrow() != null) {
+                session.writeFile("escrow.json", o.escrow());
+            }
             session.writeFile("manifest.cfm", manifest);
             SnapshotRef done = session.commit();
             return new Result(done, stats, (System.nanoTime() - start) / 1_000_000, base);

@@ -33,20 +33,60 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.generators.SCrypt;
+import org.bouncycastle.crypto.params.Argon2Parameters;
 
 /** A key file (design.md 1.3): the data key wrapped under a passphrase-derived key, or unprotected. */
 public final class KeyFile {
-    public record ScryptParams(int n, int r, int p) {
+    /** How a passphrase becomes the key-encryption key. */
+    public sealed interface Kdf permits ScryptParams, Argon2Params, NoKdf {
+        String type();
+    }
+
+    /** scrypt (default): N=32768, r=8, p=1 (32 MiB). */
+    public record ScryptParams(int n, int r, int p) implements Kdf {
         public static final ScryptParams DEFAULT = new ScryptParams(32768, 8, 1);
+
+        @Override
+        public String type() {
+            return "scrypt";
+        }
+    }
+
+    /** Argon2id: memory in KiB, iterations, lanes. Default 64 MiB, 3 passes, 1 lane. */
+    public record Argon2Params(int memoryKib, int iterations, int parallelism) implements Kdf {
+        public static final Argon2Params DEFAULT = new Argon2Params(65536, 3, 1);
+
+        @Override
+        public String type() {
+            return "argon2id";
+        }
+    }
+
+    /** No passphrase: the key is wrapped under the all-zero key. */
+    public record NoKdf() implements Kdf {
+        @Override
+        public String type() {
+            return "none";
+        }
+    }
+
+    /** The KDF a user names on the command line, with default parameters. */
+    public static Kdf kdfNamed(String name) {
+        return switch (name) {
+            case "scrypt" -> ScryptParams.DEFAULT;
+            case "argon2id" -> Argon2Params.DEFAULT;
+            case "none" -> new NoKdf();
+            default -> throw new CofferException("unknown KDF '" + name + "'", "use scrypt, argon2id or none");
+        };
     }
 
     private static final byte[] AAD = "coffer-keyfile-v1".getBytes(StandardCharsets.US_ASCII);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final int MAX_SIZE = 1 << 20;
 
-    private final String kdf;
-    private final ScryptParams scrypt;
+    private final Kdf kdf;
     private final byte[] salt;
     private final byte[] wrapped;
     private final KeyFingerprint fingerprint;
@@ -54,10 +94,9 @@ public final class KeyFile {
     private final Instant modified;
     private final String hint;
 
-    private KeyFile(String kdf, ScryptParams scrypt, byte[] salt, byte[] wrapped, KeyFingerprint fingerprint,
+    private KeyFile(Kdf kdf, byte[] salt, byte[] wrapped, KeyFingerprint fingerprint,
             Instant created, Instant modified, String hint) {
         this.kdf = kdf;
-        this.scrypt = scrypt;
         this.salt = salt;
         this.wrapped = wrapped;
         this.fingerprint = fingerprint;
@@ -68,22 +107,25 @@ public final class KeyFile {
 
     /** A new key file; {@code passphrase} null means no passphrase (kdf none). */
     public static KeyFile create(DataKey key, char[] passphrase, String hint) {
-        return create(key, passphrase, ScryptParams.DEFAULT, hint);
+        return create(key, passphrase, passphrase == null ? new NoKdf() : ScryptParams.DEFAULT, hint);
     }
 
-    public static KeyFile create(DataKey key, char[] passphrase, ScryptParams params, String hint) {
+    /** A new key file; with {@link NoKdf} the passphrase must be null, otherwise it is required. */
+    public static KeyFile create(DataKey key, char[] passphrase, Kdf kdf, String hint) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        return wrap(key, passphrase, params, hint, now, now);
+        return wrap(key, passphrase, kdf, hint, now, now);
     }
 
-    /** The same key under a new passphrase (or none); the fingerprint, and so every chunk id, stays. */
-    public KeyFile rewrap(DataKey key, char[] newPassphrase, String newHint) {
-        return wrap(key, newPassphrase, ScryptParams.DEFAULT, newHint, created,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    /** The same key under a new passphrase and KDF (or none); the fingerprint, and so every chunk id, stays. */
+    public KeyFile rewrap(DataKey key, char[] newPassphrase, Kdf newKdf, String newHint) {
+        return wrap(key, newPassphrase, newKdf, newHint, created, Instant.now().truncatedTo(ChronoUnit.SECONDS));
     }
 
-    private static KeyFile wrap(DataKey key, char[] passphrase, ScryptParams params, String hint, Instant created,
+    private static KeyFile wrap(DataKey key, char[] passphrase, Kdf kdf, String hint, Instant created,
             Instant modified) {
+        if ((kdf instanceof NoKdf) != (passphrase == null)) {
+            throw new IllegalArgumentException("a passphrase goes with a KDF, and none without");
+        }
         SecureRandom rnd = new SecureRandom();
         byte[] salt = null;
         byte[] kek;
@@ -92,7 +134,7 @@ public final class KeyFile {
         } else {
             salt = new byte[16];
             rnd.nextBytes(salt);
-            kek = scrypt(passphrase, salt, params);
+            kek = derive(kdf, passphrase, salt);
         }
         byte[] nonce = new byte[12];
         rnd.nextBytes(nonce);
@@ -105,8 +147,7 @@ public final class KeyFile {
             byte[] wrapped = new byte[12 + ct.length];
             System.arraycopy(nonce, 0, wrapped, 0, 12);
             System.arraycopy(ct, 0, wrapped, 12, ct.length);
-            return new KeyFile(passphrase == null ? "none" : "scrypt", passphrase == null ? null : params, salt,
-                    wrapped, key.fingerprint(), created, modified, hint);
+            return new KeyFile(kdf, salt, wrapped, key.fingerprint(), created, modified, hint);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM unavailable", e);
         } finally {
@@ -115,7 +156,7 @@ public final class KeyFile {
         }
     }
 
-    private static byte[] scrypt(char[] passphrase, byte[] salt, ScryptParams p) {
+    private static byte[] derive(Kdf kdf, char[] passphrase, byte[] salt) {
         ByteBuffer bb = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
         byte[] pw = new byte[bb.remaining()];
         bb.get(pw);
@@ -123,7 +164,19 @@ public final class KeyFile {
             Arrays.fill(bb.array(), (byte) 0);
         }
         try {
-            return SCrypt.generate(pw, salt, p.n(), p.r(), p.p(), 32);
+            return switch (kdf) {
+                case ScryptParams p -> SCrypt.generate(pw, salt, p.n(), p.r(), p.p(), 32);
+                case Argon2Params a -> {
+                    Argon2BytesGenerator g = new Argon2BytesGenerator();
+                    g.init(new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id).withVersion(Argon2Parameters.ARGON2_VERSION_13)
+                            .withSalt(salt).withMemoryAsKB(a.memoryKib()).withIterations(a.iterations())
+                            .withParallelism(a.parallelism()).build());
+                    byte[] out = new byte[32];
+                    g.generateBytes(pw, out);
+                    yield out;
+                }
+                case NoKdf n -> new byte[32];
+            };
         } finally {
             Arrays.fill(pw, (byte) 0);
         }
@@ -133,13 +186,13 @@ public final class KeyFile {
     public DataKey unwrap(char[] passphrase) {
         Providers.install();
         byte[] kek;
-        if (kdf.equals("none")) {
+        if (kdf instanceof NoKdf) {
             kek = new byte[32];
         } else {
             if (passphrase == null) {
                 throw new WrongPassphraseException("the key file needs a passphrase");
             }
-            kek = scrypt(passphrase, salt, scrypt);
+            kek = derive(kdf, passphrase, salt);
         }
         byte[] raw = null;
         try {
@@ -158,7 +211,7 @@ public final class KeyFile {
             }
             return key;
         } catch (AEADBadTagException e) {
-            if (kdf.equals("none")) {
+            if (kdf instanceof NoKdf) {
                 throw new CorruptDataException("key file: the wrapped key is damaged");
             }
             throw new WrongPassphraseException("wrong passphrase for the key file (fingerprint " + fingerprint.shortForm() + ")");
@@ -172,8 +225,21 @@ public final class KeyFile {
         }
     }
 
+    /** Rebuilds a key file from the parts a paper key carries. */
+    static KeyFile fromParts(Kdf kdf, byte[] salt, byte[] wrapped, KeyFingerprint fp, Instant created, String hint) {
+        return new KeyFile(kdf, salt, wrapped, fp, created, Instant.now().truncatedTo(ChronoUnit.SECONDS), hint);
+    }
+
+    byte[] salt() {
+        return salt == null ? null : salt.clone();
+    }
+
+    byte[] wrapped() {
+        return wrapped.clone();
+    }
+
     public boolean needsPassphrase() {
-        return !kdf.equals("none");
+        return !(kdf instanceof NoKdf);
     }
 
     public KeyFingerprint fingerprint() {
@@ -181,11 +247,11 @@ public final class KeyFile {
     }
 
     public String kdfType() {
-        return kdf;
+        return kdf.type();
     }
 
-    public ScryptParams scryptParams() {
-        return scrypt;
+    public Kdf kdf() {
+        return kdf;
     }
 
     public Instant created() {
@@ -207,11 +273,22 @@ public final class KeyFile {
         o.put("created", created.toString());
         o.put("modified", modified.toString());
         ObjectNode k = o.putObject("kdf");
-        k.put("type", kdf);
-        if (scrypt != null) {
-            k.put("n", scrypt.n());
-            k.put("r", scrypt.r());
-            k.put("p", scrypt.p());
+        k.put("type", kdf.type());
+        switch (kdf) {
+            case ScryptParams p -> {
+                k.put("n", p.n());
+                k.put("r", p.r());
+                k.put("p", p.p());
+            }
+            case Argon2Params a -> {
+                k.put("m", a.memoryKib());
+                k.put("t", a.iterations());
+                k.put("p", a.parallelism());
+            }
+            case NoKdf n -> {
+            }
+        }
+        if (salt != null) {
             k.put("salt", Base64.getEncoder().encodeToString(salt));
         }
         o.put("wrapped-key", Base64.getEncoder().encodeToString(wrapped));
@@ -253,11 +330,10 @@ public final class KeyFile {
             throw new CorruptDataException("key file: missing kdf");
         }
         String type = text(kdfNode, "type");
-        ScryptParams params = null;
+        Kdf params;
         byte[] salt = null;
         switch (type == null ? "" : type) {
-            case "none" -> {
-            }
+            case "none" -> params = new NoKdf();
             case "scrypt" -> {
                 int n = intField(kdfNode, "n");
                 int r = intField(kdfNode, "r");
@@ -267,10 +343,17 @@ public final class KeyFile {
                     throw new CorruptDataException("key file: scrypt parameters out of range");
                 }
                 params = new ScryptParams(n, r, p);
-                salt = base64(kdfNode, "salt");
-                if (salt.length < 16 || salt.length > 64) {
-                    throw new CorruptDataException("key file: scrypt salt has a wrong length");
+                salt = salt(kdfNode);
+            }
+            case "argon2id" -> {
+                int m = intField(kdfNode, "m");
+                int t = intField(kdfNode, "t");
+                int p = intField(kdfNode, "p");
+                if (m < 8 || m > (4 << 20) || t < 1 || t > 100 || p < 1 || p > 16 || m < 8 * p) {
+                    throw new CorruptDataException("key file: argon2id parameters out of range");
                 }
+                params = new Argon2Params(m, t, p);
+                salt = salt(kdfNode);
             }
             default -> throw new CorruptDataException("key file: unknown kdf type " + type);
         }
@@ -293,7 +376,15 @@ public final class KeyFile {
         if (h != null && !h.isNull() && !h.isTextual()) {
             throw new CorruptDataException("key file: hint is not text");
         }
-        return new KeyFile(type, params, salt, wrapped, fp, time(o, "created"), time(o, "modified"), hint);
+        return new KeyFile(params, salt, wrapped, fp, time(o, "created"), time(o, "modified"), hint);
+    }
+
+    private static byte[] salt(JsonNode kdfNode) {
+        byte[] salt = base64(kdfNode, "salt");
+        if (salt.length < 16 || salt.length > 64) {
+            throw new CorruptDataException("key file: salt has a wrong length");
+        }
+        return salt;
     }
 
     private static String text(JsonNode o, String f) {
