@@ -201,11 +201,28 @@ class MutationFuzzTest {
                 new KeyFile.ScryptParams(16, 1, 1), "h").toJson();
         fuzz("key file", json, b -> {
             KeyFile kf = KeyFile.parse(b);
-            if (!kf.needsPassphrase() || (long) kf.scryptParams().n() * kf.scryptParams().r() <= 4096) {
+            if (dev.coffer.core.crypto.CryptoFuzzTest.cheap(kf.kdf())) {
                 kf.unwrap("passphrase".toCharArray()).close();
             }
         });
     }
+
+    @Test
+    void paperKeysAndShares() {
+        DataKey k = DataKey.fromBytesDangerous(new byte[32]);
+        KeyFile kf = KeyFile.create(k, "passphrase".toCharArray(), new KeyFile.ScryptParams(16, 1, 1), null);
+        fuzz("paper key lines", String.join("\n", dev.coffer.core.keys.PaperKey.lines(kf)).getBytes(StandardCharsets.US_ASCII),
+                b -> dev.coffer.core.keys.PaperKey.parse(new String(b, StandardCharsets.ISO_8859_1)));
+        fuzz("paper key payload", dev.coffer.core.keys.PaperKey.payload(kf), dev.coffer.core.keys.PaperKey::fromPayload);
+        var share = dev.coffer.core.keys.RecoveryShare.split(k, 3, 2).getFirst();
+        fuzz("share sheet", share.sheet(Instant.EPOCH).getBytes(StandardCharsets.UTF_8),
+                b -> dev.coffer.core.keys.RecoveryShare.parse(new String(b, StandardCharsets.UTF_8)));
+        fuzz("share payload", share.payload(), dev.coffer.core.keys.RecoveryShare::fromPayload);
+        fuzz("escrow", dev.coffer.core.keys.MasterKey.escrow(k, ESCROW_KEYS.getPublic()),
+                b -> dev.coffer.core.keys.MasterKey.recover(b, ESCROW_KEYS.getPrivate(), null).close());
+    }
+
+    static final java.security.KeyPair ESCROW_KEYS = dev.coffer.core.keys.MasterKey.generate(3072);
 
     /** Inputs this fuzzer once found; each gave a foreign exception before the fix. */
     @Test

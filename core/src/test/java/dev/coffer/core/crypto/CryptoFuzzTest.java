@@ -6,7 +6,7 @@ import dev.coffer.core.CorruptDataException;
 import dev.coffer.core.keys.KeyFile;
 
 /** Garbage given to the parsers of stored bytes yields the project's own error, nothing else. */
-class CryptoFuzzTest {
+public class CryptoFuzzTest {
     static final KeySet KEYS = KeySet.derive(DataKey.fromBytesDangerous(new byte[32]));
     static final BlobCodec ENCRYPT = new BlobCodec(CryptMode.ENCRYPT, KEYS);
     static final BlobCodec PLAIN = new BlobCodec(CryptMode.NONE, null);
@@ -33,11 +33,20 @@ class CryptoFuzzTest {
     void keyFileParse(byte[] data) {
         try {
             KeyFile kf = KeyFile.parse(data);
-            if (!kf.needsPassphrase() || kf.scryptParams().n() <= 4096) {
+            if (cheap(kf.kdf())) {
                 kf.unwrap("passphrase".toCharArray()).close();
             }
         } catch (CofferException expected) {
             // CorruptDataException or WrongPassphraseException
         }
+    }
+
+    /** KDF settings cheap enough to try in a fuzz loop. */
+    public static boolean cheap(KeyFile.Kdf kdf) {
+        return switch (kdf) {
+            case KeyFile.ScryptParams p -> (long) p.n() * p.r() * p.p() <= 4096;
+            case KeyFile.Argon2Params a -> (long) a.memoryKib() * a.iterations() <= 4096;
+            case KeyFile.NoKdf n -> true;
+        };
     }
 }

@@ -41,7 +41,7 @@ class KeyFileTest {
         KeyFile none = KeyFile.create(k, null, null);
         assertThat(none.needsPassphrase()).isFalse();
         assertThat(new String(none.toJson(), StandardCharsets.UTF_8)).doesNotContain("salt");
-        KeyFile re = none.rewrap(k, "new passphrase".toCharArray(), null);
+        KeyFile re = none.rewrap(k, "new passphrase".toCharArray(), FAST, null);
         assertThat(re.fingerprint()).isEqualTo(none.fingerprint());
         assertThat(re.created()).isEqualTo(none.created());
         try (DataKey back = KeyFile.parse(re.toJson()).unwrap("new passphrase".toCharArray())) {
@@ -95,5 +95,24 @@ class KeyFileTest {
         KeyFile kf = KeyFile.parse(swapped.getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> kf.unwrap("passphrase!".toCharArray())).isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining("does not match its recorded fingerprint");
+    }
+
+    @Test
+    void argon2idWrapsAndRewrapsBetweenKdfs() {
+        DataKey k = DataKey.generate();
+        KeyFile a = KeyFile.create(k, "argon passphrase".toCharArray(), new KeyFile.Argon2Params(1024, 2, 1), "a");
+        KeyFile parsed = KeyFile.parse(a.toJson());
+        assertThat(parsed.kdfType()).isEqualTo("argon2id");
+        assertThat(parsed.kdf()).isEqualTo(new KeyFile.Argon2Params(1024, 2, 1));
+        try (DataKey back = parsed.unwrap("argon passphrase".toCharArray())) {
+            assertThat(back.fingerprint()).isEqualTo(k.fingerprint());
+        }
+        assertThatThrownBy(() -> parsed.unwrap("scrypt passphrase".toCharArray())).isInstanceOf(WrongPassphraseException.class);
+        KeyFile s = parsed.rewrap(k, "scrypt passphrase".toCharArray(), FAST, null);
+        assertThat(s.kdfType()).isEqualTo("scrypt");
+        assertThat(s.fingerprint()).isEqualTo(k.fingerprint());
+        KeyFile none = s.rewrap(k, null, new KeyFile.NoKdf(), null);
+        assertThat(none.needsPassphrase()).isFalse();
+        assertThatThrownBy(() -> KeyFile.create(k, null, FAST, null)).isInstanceOf(IllegalArgumentException.class);
     }
 }
