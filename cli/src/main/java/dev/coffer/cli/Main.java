@@ -28,8 +28,13 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = execute(args, System.out, System.err);
-        System.out.flush();
+        // UTF-8 whatever the locale: names, paper keys and QR codes drawn in text need it
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                java.nio.charset.StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
+                java.nio.charset.StandardCharsets.UTF_8);
+        int code = execute(args, out, err);
+        out.flush();
         System.exit(code);
     }
 

@@ -49,7 +49,7 @@ class ProcessTest {
         assertThat(Files.readString(work.resolve("out/readme.md"))).isEqualTo("# hello\n");
         Cli.Result paper = Cli.process(env(), work, "key", "paperkey");
         assertThat(paper.code()).isZero();
-        assertThat(paper.out()).contains("fingerprint");
+        assertThat(paper.out()).contains("Fingerprint:").contains("KEY 01/").contains("\u2588");
     }
 
     @Test

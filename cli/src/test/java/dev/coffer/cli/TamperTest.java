@@ -74,7 +74,7 @@ class TamperTest {
 
     private static void assertFailed(Cli.Result r, String... fragments) {
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        assertThat(r.err()).as(r.toString()).startsWith("coffer: error: ").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(r.err()).as(r.toString()).contains("coffer: error: ").doesNotContain("\tat ").doesNotContain("Exception");
         for (String f : fragments) {
             assertThat(r.err()).as(r.toString()).contains(f);
         }
