@@ -12,14 +12,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "snapshot", mixinStandardHelpOptions = true, description = "Work on one snapshot.",
-        subcommands = {SnapshotCommand.Forget.class})
+        subcommands = {SnapshotCommand.Forget.class, SnapshotCommand.Protect.class, SnapshotCommand.Unprotect.class,
+                SnapshotCommand.Notes.class})
 final class SnapshotCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: forget");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: forget, protect, unprotect, notes");
     }
 
     @Command(name = "forget", mixinStandardHelpOptions = true,
@@ -49,6 +50,81 @@ final class SnapshotCommand implements Runnable {
                 spec.commandLine().getOut().println("forgot snapshot " + ref.name());
             }
             return Main.OK;
+        }
+    }
+
+    abstract static class OnSnapshot implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "SNAPSHOT", description = "TYPE/ID/TIME, TYPE/ID or latest")
+        String snapshot;
+
+        @Option(names = "--ns", paramLabel = "NS", defaultValue = "", description = "Namespace")
+        String ns;
+
+        @Mixin
+        RepoOptions repo;
+
+        @Override
+        public Integer call() {
+            try (dev.coffer.client.repo.LocalRepository r = (dev.coffer.client.repo.LocalRepository) repo.open()) {
+                run(r, SnapshotSpec.resolve(r, ns, snapshot));
+            }
+            return Main.OK;
+        }
+
+        abstract void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref);
+    }
+
+    @Command(name = "protect", mixinStandardHelpOptions = true, description = "Keep the snapshot from forget and prune.")
+    static final class Protect extends OnSnapshot {
+        @Override
+        void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref) {
+            r.datastore().writeSnapshotSideFile(ref, dev.coffer.store.Datastore.PROTECTED, new byte[0]);
+            spec.commandLine().getOut().println("protected " + ref.name());
+        }
+    }
+
+    @Command(name = "unprotect", mixinStandardHelpOptions = true, description = "Allow forget and prune again.")
+    static final class Unprotect extends OnSnapshot {
+        @Override
+        void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref) {
+            r.datastore().writeSnapshotSideFile(ref, dev.coffer.store.Datastore.PROTECTED, null);
+            spec.commandLine().getOut().println("unprotected " + ref.name());
+        }
+    }
+
+    @Command(name = "notes", mixinStandardHelpOptions = true,
+            description = "Show, or with --set replace, the snapshot's notes. Notes of encrypted snapshots are "
+                    + "encrypted: the datastore cannot read them.")
+    static final class Notes extends OnSnapshot {
+        @Option(names = "--set", paramLabel = "TEXT", description = "New notes (empty to remove)")
+        String set;
+
+        @Mixin
+        KeyOptions key;
+
+        @Override
+        void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref) {
+            var snap = dev.coffer.client.snapshot.OpenSnapshot.open(r, ref, key::keys);
+            boolean sealed = snap.body().cryptMode() == dev.coffer.core.crypto.CryptMode.ENCRYPT;
+            String file = sealed ? "notes.blob" : "notes.txt";
+            byte[] context = dev.coffer.core.crypto.Digests.sha256(
+                    ("coffer-notes/" + ref.path()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (set != null) {
+                byte[] text = set.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] data = set.isEmpty() ? null : sealed ? snap.codec().sealSmall(text, context) : text;
+                r.datastore().writeSnapshotSideFile(ref, file, data);
+                spec.commandLine().getOut().println(set.isEmpty() ? "removed the notes of " + ref.name()
+                        : "set the notes of " + ref.name());
+                return;
+            }
+            byte[] stored = r.datastore().readSnapshotSideFile(ref, file);
+            if (stored != null) {
+                byte[] text = sealed ? snap.codec().openSmall(stored, context) : stored;
+                spec.commandLine().getOut().println(new String(text, java.nio.charset.StandardCharsets.UTF_8));
+            }
         }
     }
 }

@@ -52,12 +52,13 @@ final class SnapshotsCommand implements Callable<Integer> {
             String fp = (String) m.get("key-fingerprint");
             table.add(List.of((String) m.get("snapshot"), String.join(" ", castList(m.get("files"))),
                     m.get("size") instanceof Long l ? Units.bytes(l) : "?", String.valueOf(m.get("crypt-mode")),
-                    fp == null ? "-" : fp.substring(0, 23)));
+                    fp == null ? "-" : fp.substring(0, 23), String.valueOf(m.get("verify")),
+                    Boolean.TRUE.equals(m.get("protected")) ? "yes" : ""));
         }
         if (table.isEmpty()) {
             out.println("no snapshots");
         } else {
-            Output.table(out, List.of("SNAPSHOT", "ARCHIVES", "SIZE", "CRYPT", "KEY"), table);
+            Output.table(out, List.of("SNAPSHOT", "ARCHIVES", "SIZE", "CRYPT", "KEY", "VERIFY", "PROTECTED"), table);
         }
         return Main.OK;
     }
@@ -96,8 +97,17 @@ final class SnapshotsCommand implements Callable<Integer> {
             m.put("size", null);
             m.put("error", e.getMessage());
         }
-        m.put("verify", "none");
-        m.put("protected", false);
+        if (r instanceof dev.coffer.client.repo.LocalRepository l) {
+            var st = dev.coffer.store.maint.Verifier.state(l.datastore(), s);
+            m.put("verify", st == null ? "none" : st.state());
+            if (st != null) {
+                m.put("verify-time", st.time().toString());
+            }
+            m.put("protected", l.datastore().isProtected(s));
+        } else {
+            m.put("verify", "none");
+            m.put("protected", false);
+        }
         return m;
     }
 }

@@ -117,7 +117,7 @@ public final class AtomicFiles {
      * Deletes a file or directory tree; does not follow symbolic links. Entries that disappear meanwhile
      * (another process deleting the same tree) are not an error.
      */
-    static void deleteTree(Path path) throws IOException {
+    public static void deleteTree(Path path) throws IOException {
         BasicFileAttributes attrs;
         try {
             attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

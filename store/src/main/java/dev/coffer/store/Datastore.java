@@ -741,6 +741,10 @@ public final class Datastore implements AutoCloseable {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new SnapshotNotFoundException(snapshot);
         }
+        if (Files.exists(dir.resolve(PROTECTED))) {
+            throw new CofferException("snapshot " + snapshot + " is protected; nothing was removed",
+                    "run 'coffer snapshot unprotect " + snapshot.name() + "' first if it really must go");
+        }
         Path trash = groupDir.resolve(TRASH_PREFIX + snapshot.timeString() + "-" + AtomicFiles.randomHex());
         try (Locks.GroupLock _ = Locks.lockGroup(groupDir)) {
             Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
@@ -751,6 +755,204 @@ public final class Datastore implements AutoCloseable {
         }
         AtomicFiles.fsyncDir(groupDir);
         deleteLeftover(trash);
+    }
+
+    // ---------------------------------------------------------------- maintenance
+
+    /** Side file that marks a snapshot as protected from forget and prune. */
+    public static final String PROTECTED = "protected";
+
+    public boolean isProtected(SnapshotRef snapshot) {
+        return Files.exists(snapshotDir(snapshot).resolve(PROTECTED));
+    }
+
+    /** Directory, under .chunks, where verify moves corrupt chunks (never deleted, never listed as chunks). */
+    public static final String BAD = ".bad";
+
+    /**
+     * Marks a chunk as in use now (its mtime), as a backup does for every chunk it reuses, so that a
+     * concurrent garbage collection keeps it (design.md 13). Returns false when the chunk is missing.
+     */
+    public boolean touchChunk(ChunkId id) {
+        ensureOpen();
+        try {
+            Files.setLastModifiedTime(chunkPath(id), java.nio.file.attribute.FileTime.from(Instant.now()));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot touch chunk " + id.hex() + " in " + root, e);
+        }
+    }
+
+    /** The chunk's last-use time (mtime), or null when it is missing. */
+    public Instant chunkTime(ChunkId id) {
+        try {
+            return Files.getLastModifiedTime(chunkPath(id), LinkOption.NOFOLLOW_LINKS).toInstant();
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot read chunk " + id.hex() + " in " + root, e);
+        }
+    }
+
+    /**
+     * Removes a chunk if it was last used before {@code cutoff}, checking the time again right before the
+     * unlink. Returns its size when removed, -1 otherwise.
+     */
+    public long removeChunkIfUnusedSince(ChunkId id, Instant cutoff) {
+        ensureOpen();
+        Path p = chunkPath(id);
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.lastModifiedTime().toInstant().isBefore(cutoff)) {
+                return -1;
+            }
+            Files.delete(p);
+            markDirty(p.getParent());
+            return a.size();
+        } catch (NoSuchFileException e) {
+            return -1;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot remove chunk " + id.hex() + " from " + root, e);
+        }
+    }
+
+    /**
+     * Moves a corrupt chunk to {@code .chunks/.bad/<id>.<time>} so that the next backup holding its data
+     * stores it again; the damaged copy is kept for inspection. Returns false if it was already gone.
+     */
+    public boolean moveChunkAside(ChunkId id) {
+        ensureOpen();
+        Path bad = chunksDir.resolve(BAD);
+        try {
+            Files.createDirectories(bad);
+            Files.move(chunkPath(id), bad.resolve(id.hex() + "." + Instant.now().toEpochMilli()), StandardCopyOption.ATOMIC_MOVE);
+            markDirty(chunkDir(id));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot move corrupt chunk " + id.hex() + " aside in " + root, e);
+        }
+    }
+
+    /** Removes leftover temporary files of interrupted chunk inserts older than {@code cutoff}. */
+    public int removeChunkTempFiles(Instant cutoff) {
+        int removed = 0;
+        for (String prefix : listNames(chunksDir, Datastore::isChunkPrefix)) {
+            Path dir = chunksDir.resolve(prefix);
+            for (String name : listNames(dir, n -> n.startsWith(AtomicFiles.TEMP_PREFIX))) {
+                try {
+                    if (Files.getLastModifiedTime(dir.resolve(name)).toInstant().isBefore(cutoff)) {
+                        Files.deleteIfExists(dir.resolve(name));
+                        removed++;
+                    }
+                } catch (IOException e) {
+                    // left for next time
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * The start of the oldest snapshot writer still alive, in any process (from its temporary directory), or
+     * null when no backup is running. Garbage collection keeps every chunk used since then.
+     */
+    public Instant oldestLiveWriterStart() {
+        ensureOpen();
+        Instant oldest = null;
+        for (String ns : namespaces()) {
+            for (String type : BackupGroup.TYPES) {
+                Path typeDir = namespaceDir(ns).resolve(type);
+                for (String id : listNames(typeDir, Names::isName)) {
+                    for (String name : listNames(typeDir.resolve(id), n -> n.startsWith(AtomicFiles.TEMP_PREFIX))) {
+                        Path dir = typeDir.resolve(id).resolve(name);
+                        if (Locks.isLive(dir) || Locks.heldElsewhere(dir.resolve(WRITER_LOCK), () -> { })) {
+                            try {
+                                Instant t = Files.readAttributes(dir, BasicFileAttributes.class).creationTime().toInstant();
+                                Instant m = Files.getLastModifiedTime(dir).toInstant();
+                                Instant start = t.isBefore(m) ? t : m;
+                                Instant named = tempDirTime(name);
+                                if (named != null && named.isBefore(start)) {
+                                    start = named;
+                                }
+                                if (oldest == null || start.isBefore(oldest)) {
+                                    oldest = start;
+                                }
+                            } catch (IOException e) {
+                                return Instant.EPOCH; // unknown: keep everything
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return oldest;
+    }
+
+    /** Every namespace, the root one ("") first, then nested ones depth-first. */
+    public List<String> namespaces() {
+        ensureOpen();
+        List<String> out = new ArrayList<>();
+        collectNamespaces("", out);
+        return out;
+    }
+
+    private void collectNamespaces(String ns, List<String> out) {
+        out.add(ns);
+        for (String child : listNames(namespaceDir(ns).resolve("ns"), Names::isName)) {
+            collectNamespaces(ns.isEmpty() ? child : ns + "/" + child, out);
+        }
+    }
+
+    /** Every finished snapshot of every namespace. */
+    public List<SnapshotRef> allSnapshots() {
+        List<SnapshotRef> all = new ArrayList<>();
+        for (String ns : namespaces()) {
+            all.addAll(snapshots(ns));
+        }
+        return all;
+    }
+
+    /**
+     * Writes (atomically) or, with null data, removes a side file of a finished snapshot that is not part
+     * of its authenticated content: verify state, protection mark, notes.
+     */
+    public void writeSnapshotSideFile(SnapshotRef snapshot, String fileName, byte[] data) {
+        ensureOpen();
+        if (!Names.isFileName(fileName)) {
+            throw new CofferException("invalid snapshot file name '" + fileName + "'");
+        }
+        Path dir = snapshotDir(snapshot);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new SnapshotNotFoundException(snapshot);
+        }
+        try (Locks.GroupLock _ = Locks.lockGroup(dir.getParent())) {
+            if (data == null) {
+                Files.deleteIfExists(dir.resolve(fileName));
+                AtomicFiles.fsyncDir(dir);
+            } else {
+                AtomicFiles.write(dir.resolve(fileName), data, null);
+            }
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot update snapshot " + snapshot, e);
+        }
+    }
+
+    /** A side file's bytes, or null when absent. */
+    public byte[] readSnapshotSideFile(SnapshotRef snapshot, String fileName) {
+        if (!Names.isFileName(fileName)) {
+            throw new CofferException("invalid snapshot file name '" + fileName + "'");
+        }
+        try {
+            return Files.readAllBytes(snapshotDir(snapshot).resolve(fileName));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot read snapshot " + snapshot, e);
+        }
     }
 
     // ---------------------------------------------------------------- locking

@@ -6,18 +6,15 @@ import dev.coffer.client.fs.FsException;
 import dev.coffer.client.fs.Posix;
 import dev.coffer.client.fs.Stat;
 import dev.coffer.client.repo.Repository;
-import dev.coffer.client.snapshot.OpenSnapshot;
 import dev.coffer.core.CofferException;
 import dev.coffer.core.chunking.CdcChunker;
 import dev.coffer.core.chunking.ChunkStream;
 import dev.coffer.core.chunking.Chunker;
 import dev.coffer.core.chunking.FixedChunker;
 import dev.coffer.core.crypto.BlobCodec;
-import dev.coffer.core.crypto.ChunkId;
 import dev.coffer.core.crypto.CryptMode;
 import dev.coffer.core.crypto.KeySet;
 import dev.coffer.core.format.ArchiveRef;
-import dev.coffer.core.format.Index;
 import dev.coffer.core.format.IndexRef;
 import dev.coffer.core.format.IndexWriter;
 import dev.coffer.core.format.Manifest;
@@ -60,7 +57,7 @@ public final class BackupEngine {
         }
     }
 
-    public record Result(SnapshotRef snapshot, BackupStats stats, long durationMillis, SnapshotRef base) {
+    public record Result(SnapshotRef snapshot, BackupStats stats, long durationMillis) {
     }
 
     private final Options o;
@@ -77,14 +74,12 @@ public final class BackupEngine {
             checkSource(a);
         }
         BlobCodec codec = new BlobCodec(o.mode(), o.keys());
-        SnapshotRef base = previousSnapshot();
-        Set<ChunkId> known = base == null ? Set.of() : chunkIdsOf(base);
         Chunker cdc = new CdcChunker(o.mode() == CryptMode.ENCRYPT ? o.keys().gearTable() : CdcChunker.unkeyedGear(),
                 o.averageChunk());
         Instant time = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Thread scan = o.scanTotal() ? SizeScanner.start(o.archives(), new Excludes(o.excludes()), stats.expectedBytes) : null;
         try {
-            return write(codec, base, known, cdc, time, start);
+            return write(codec, cdc, time, start);
         } finally {
             if (scan != null) {
                 scan.interrupt();
@@ -92,9 +87,9 @@ public final class BackupEngine {
         }
     }
 
-    private Result write(BlobCodec codec, SnapshotRef base, Set<ChunkId> known, Chunker cdc, Instant time, long start) {
+    private Result write(BlobCodec codec, Chunker cdc, Instant time, long start) {
         try (Repository.SnapshotSession session = o.repo().beginSnapshot(o.group(), time);
-                ChunkUploader uploader = new ChunkUploader(o.repo(), codec, known, o.threads(), stats)) {
+                ChunkUploader uploader = new ChunkUploader(o.repo(), codec, o.threads(), stats)) {
             List<ArchiveRef> refs = new ArrayList<>();
             for (ArchiveSpec a : o.archives()) {
                 refs.add(a.isImage() ? image(a, uploader, session) : directory(a, cdc, uploader, session));
@@ -119,7 +114,7 @@ public final class BackupEngine {
             }
             session.writeFile("manifest.cfm", manifest);
             SnapshotRef done = session.commit();
-            return new Result(done, stats, (System.nanoTime() - start) / 1_000_000, base);
+            return new Result(done, stats, (System.nanoTime() - start) / 1_000_000);
         }
     }
 
@@ -137,42 +132,6 @@ public final class BackupEngine {
         if (a.isImage() && st.fileType() != FileType.FILE && st.fileType() != FileType.BLOCK_DEVICE) {
             throw new CofferException("source of " + a.name() + " (" + a.source() + ") is not a file or block device");
         }
-    }
-
-    /** The newest snapshot of the group that was made with this key and mode, to reuse its chunks. */
-    private SnapshotRef previousSnapshot() {
-        List<SnapshotRef> list = o.repo().snapshots(o.group());
-        for (int i = list.size() - 1; i >= 0; i--) {
-            SnapshotRef r = list.get(i);
-            try {
-                ManifestBody b = OpenSnapshot.readManifest(o.repo(), r).body();
-                if (b.cryptMode() == o.mode()
-                        && (o.mode() == CryptMode.NONE || o.keys().fingerprint().equals(b.keyFingerprint()))) {
-                    return r;
-                }
-            } catch (CofferException e) {
-                // a damaged snapshot is no base; keep looking
-            }
-        }
-        return null;
-    }
-
-    private Set<ChunkId> chunkIdsOf(SnapshotRef base) {
-        Set<ChunkId> ids = new HashSet<>();
-        try {
-            OpenSnapshot snap = OpenSnapshot.open(o.repo(), base, () -> o.keys());
-            for (ArchiveRef a : snap.body().archives()) {
-                for (IndexRef ir : a.indexes()) {
-                    Index idx = snap.index(ir);
-                    idx.forEachId(ids::add);
-                }
-            }
-        } catch (CofferException e) {
-            o.warnings().accept("previous snapshot " + base.name() + " is unreadable (" + e.getMessage()
-                    + "); every chunk is checked against the datastore instead");
-            return Set.of();
-        }
-        return ids;
     }
 
     private ArchiveRef directory(ArchiveSpec a, Chunker cdc, ChunkUploader uploader,

@@ -17,26 +17,21 @@ import java.util.concurrent.Semaphore;
 
 /**
  * The parallel half of the backup pipeline. The reading thread cuts chunks; worker threads hash,
- * look the id up, and only for unknown chunks compress, encrypt and store. Memory stays bounded: at most
+ * look the id up (touching chunks the repository has), and only for unknown chunks compress, encrypt and store. Memory stays bounded: at most
  * {@code inFlight} chunks exist between the chunker and the repository. Index entries are appended in
  * stream order whatever order the workers finish in.
  */
 public final class ChunkUploader implements AutoCloseable {
     private final Repository repo;
     private final BlobCodec codec;
-    private final Set<ChunkId> previous;
     private final Set<ChunkId> seen = ConcurrentHashMap.newKeySet();
     private final ExecutorService pool;
     private final Semaphore permits;
     private final BackupStats stats;
 
-    /**
-     * @param previous ids known to be in the repository (the previous snapshot's), checked before asking it
-     */
-    public ChunkUploader(Repository repo, BlobCodec codec, Set<ChunkId> previous, int threads, BackupStats stats) {
+    public ChunkUploader(Repository repo, BlobCodec codec, int threads, BackupStats stats) {
         this.repo = repo;
         this.codec = codec;
-        this.previous = previous;
         this.stats = stats;
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "coffer-chunk");
@@ -54,7 +49,9 @@ public final class ChunkUploader implements AutoCloseable {
     private ChunkId process(byte[] data, int len) {
         ChunkId id = codec.idOf(data, 0, len);
         stats.chunks.incrementAndGet();
-        if (seen.add(id) && !previous.contains(id) && !repo.hasChunk(id)) {
+        // a chunk the repository has is touched, not stored: that also tells a concurrent garbage
+        // collection that this backup uses it (design.md 13)
+        if (seen.add(id) && !repo.touchChunk(id)) {
             BlobCodec.Encoded enc = codec.encodeChunk(id, data, 0, len);
             if (repo.insertChunk(id, enc.blob(), 0, enc.blob().length)) {
                 stats.newChunks.incrementAndGet();

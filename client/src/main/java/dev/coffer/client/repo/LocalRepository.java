@@ -42,6 +42,11 @@ public final class LocalRepository implements Repository {
     }
 
     @Override
+    public boolean touchChunk(ChunkId id) {
+        return store.touchChunk(id);
+    }
+
+    @Override
     public boolean insertChunk(ChunkId id, byte[] blob, int off, int len) {
         return store.insertChunk(id, blob, off, len);
     }

@@ -18,6 +18,12 @@ public interface Repository extends AutoCloseable {
 
     boolean hasChunk(ChunkId id);
 
+    /**
+     * Marks a stored chunk as used now, so that garbage collection running alongside keeps it; false when
+     * the repository does not have it.
+     */
+    boolean touchChunk(ChunkId id);
+
     /** Stores a blob under its id; returns false when the repository already had it. */
     boolean insertChunk(ChunkId id, byte[] blob, int off, int len);
 

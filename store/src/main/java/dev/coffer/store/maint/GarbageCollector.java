@@ -1,0 +1,82 @@
+package dev.coffer.store.maint;
+
+import dev.coffer.core.CofferException;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.format.Index;
+import dev.coffer.store.Datastore;
+import dev.coffer.store.SnapshotRef;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Removes chunks that no snapshot references (design.md 13). Mark: every index of every finished snapshot.
+ * Sweep: an unreferenced chunk goes only if it was last used before the cutoff — the start of this run or of
+ * the oldest backup still running, whichever is earlier. Backups touch every chunk they reuse and write new
+ * ones fresh, so nothing a running backup needs is ever older than the cutoff. With no backup running one
+ * run reclaims everything unreferenced.
+ */
+public final class GarbageCollector {
+    /** Slack for the kernel's coarse file timestamps, which may lag this process's clock by a tick. */
+    static final Duration SLACK = Duration.ofSeconds(1);
+
+    public record Report(long snapshots, long removedChunks, long removedBytes, long keptChunks, long keptBytes,
+            long logicalBytes, int tempFilesRemoved, Instant cutoff) {
+        /** Logical bytes of all snapshots per stored byte kept. */
+        public double dedupFactor() {
+            return keptBytes == 0 ? 0 : (double) logicalBytes / keptBytes;
+        }
+    }
+
+    private GarbageCollector() {
+    }
+
+    public static Report run(Datastore ds) {
+        Instant start = Instant.now();
+        Instant oldestWriter = ds.oldestLiveWriterStart();
+        Instant cutoff = (oldestWriter != null && oldestWriter.isBefore(start) ? oldestWriter : start).minus(SLACK);
+        Set<ChunkId> marked = new HashSet<>();
+        long logical = 0;
+        long snapshots = 0;
+        for (SnapshotRef s : ds.allSnapshots()) {
+            SnapshotIndexes.Loaded l;
+            try {
+                l = SnapshotIndexes.load(ds, s);
+            } catch (CofferException e) {
+                throw new CofferException("garbage collection stopped before removing anything: " + e.getMessage(),
+                        "a snapshot whose indexes cannot be read might reference any chunk; run 'coffer verify', "
+                                + "then forget the damaged snapshot if it cannot be repaired");
+            }
+            for (Index idx : l.indexes()) {
+                idx.forEachId(marked::add);
+                logical += idx.size();
+            }
+            snapshots++;
+        }
+        AtomicLong removed = new AtomicLong();
+        AtomicLong removedBytes = new AtomicLong();
+        AtomicLong kept = new AtomicLong();
+        AtomicLong keptBytes = new AtomicLong();
+        ds.forEachChunk(id -> {
+            if (!marked.contains(id)) {
+                long size = ds.removeChunkIfUnusedSince(id, cutoff);
+                if (size >= 0) {
+                    removed.incrementAndGet();
+                    removedBytes.addAndGet(size);
+                    return;
+                }
+            }
+            try {
+                keptBytes.addAndGet(ds.chunkSize(id));
+                kept.incrementAndGet();
+            } catch (dev.coffer.store.ChunkMissingException gone) {
+                // removed meanwhile (moved aside by a verify)
+            }
+        });
+        int temps = ds.removeChunkTempFiles(cutoff.minus(Duration.ofHours(1)));
+        ds.syncDirtyChunkDirs();
+        return new Report(snapshots, removed.get(), removedBytes.get(), kept.get(), keptBytes.get(), logical, temps, cutoff);
+    }
+}
