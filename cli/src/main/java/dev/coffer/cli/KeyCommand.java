@@ -82,26 +82,11 @@ final class KeyCommand implements Runnable {
         }
 
         private char[] newPassphrase() {
-            char[] p;
-            if (key.passphraseFile != null || key.passphraseCommand != null || System.getenv(Env.KEY_PASSPHRASE) != null) {
-                p = key.passphrase("");
-            } else {
-                p = Terminal.prompt("New passphrase: ", "no passphrase given and no terminal to ask on",
-                        "set COFFER_KEY_PASSPHRASE, use --passphrase-file, or --kdf none for a key without passphrase");
-                char[] again = Terminal.prompt("Repeat passphrase: ", "no terminal", null);
-                boolean same = Arrays.equals(p, again);
-                Arrays.fill(again, '\0');
-                if (!same) {
-                    Arrays.fill(p, '\0');
-                    throw new CofferException("the two passphrases differ; nothing was written");
-                }
-            }
-            if (p.length < MIN_PASSPHRASE) {
-                Arrays.fill(p, '\0');
-                throw new CofferException("the passphrase is shorter than " + MIN_PASSPHRASE + " characters",
-                        "choose a longer one, or --kdf none for a key without passphrase");
-            }
-            return p;
+            char[] p = key.passphraseFile != null || key.passphraseCommand != null || System.getenv(Env.KEY_PASSPHRASE) != null
+                    ? key.passphrase("")
+                    : Terminal.promptNew("New passphrase: ", "no passphrase given and no terminal to ask on",
+                            "set COFFER_KEY_PASSPHRASE, use --passphrase-file, or --kdf none for a key without passphrase");
+            return Terminal.atLeast(p, MIN_PASSPHRASE, "choose a longer one, or --kdf none for a key without passphrase");
         }
     }
 
@@ -147,17 +132,9 @@ final class KeyCommand implements Runnable {
         if (env != null) {
             return env.toCharArray();
         }
-        char[] p = Terminal.prompt(prompt, "the master key passphrase is needed and there is no terminal to ask on",
-                "set COFFER_MASTER_KEY_PASSPHRASE");
-        if (confirm) {
-            char[] again = Terminal.prompt("Repeat it: ", "no terminal", null);
-            boolean same = Arrays.equals(p, again);
-            Arrays.fill(again, '\0');
-            if (!same) {
-                throw new CofferException("the two passphrases differ; nothing was written");
-            }
-        }
-        return p;
+        String reason = "the master key passphrase is needed and there is no terminal to ask on";
+        return confirm ? Terminal.promptNew(prompt, reason, "set COFFER_MASTER_KEY_PASSPHRASE")
+                : Terminal.prompt(prompt, reason, "set COFFER_MASTER_KEY_PASSPHRASE");
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
@@ -364,10 +341,8 @@ final class KeyCommand implements Runnable {
             if (java.nio.file.Files.exists(pub) || java.nio.file.Files.exists(priv)) {
                 throw new CofferException(dir + " already holds a master key; refusing to overwrite it");
             }
-            char[] pass = masterPassphrase("Passphrase for the master private key: ", true);
-            if (pass.length < MIN_PASSPHRASE) {
-                throw new CofferException("the passphrase is shorter than " + MIN_PASSPHRASE + " characters");
-            }
+            char[] pass = Terminal.atLeast(masterPassphrase("Passphrase for the master private key: ", true),
+                    MIN_PASSPHRASE, "choose a longer one");
             java.security.KeyPair kp = MasterKey.generate(bits);
             java.nio.file.Files.createDirectories(dir);
             writePrivate(priv, MasterKey.privatePem(kp.getPrivate(), pass).getBytes(StandardCharsets.US_ASCII));

@@ -104,27 +104,12 @@ final class KeyOptions {
 
     /** A new passphrase: COFFER_NEW_KEY_PASSPHRASE, or asked twice on the terminal; at least 8 characters. */
     static char[] newPassphrase(String what) {
-        char[] p;
         String env = System.getenv(Env.NEW_KEY_PASSPHRASE);
-        if (env != null) {
-            p = env.toCharArray();
-        } else {
-            p = Terminal.prompt("New passphrase for " + what + ": ", "a new passphrase is needed and there is no terminal to ask on",
-                    "set COFFER_NEW_KEY_PASSPHRASE, or use --kdf none for no passphrase");
-            char[] again = Terminal.prompt("Repeat it: ", "no terminal", null);
-            boolean same = Arrays.equals(p, again);
-            Arrays.fill(again, '\0');
-            if (!same) {
-                Arrays.fill(p, '\0');
-                throw new CofferException("the two passphrases differ; nothing was written");
-            }
-        }
-        if (p.length < KeyCommand.MIN_PASSPHRASE) {
-            Arrays.fill(p, '\0');
-            throw new CofferException("the passphrase is shorter than " + KeyCommand.MIN_PASSPHRASE + " characters",
-                    "choose a longer one, or --kdf none for a key without passphrase");
-        }
-        return p;
+        char[] p = env != null ? env.toCharArray()
+                : Terminal.promptNew("New passphrase for " + what + ": ",
+                        "a new passphrase is needed and there is no terminal to ask on",
+                        "set COFFER_NEW_KEY_PASSPHRASE, or use --kdf none for no passphrase");
+        return Terminal.atLeast(p, KeyCommand.MIN_PASSPHRASE, "choose a longer one, or --kdf none for a key without passphrase");
     }
 
     /** The existing passphrase, from the first source given. */

@@ -165,6 +165,18 @@ final class DirArchiver {
             warning("cannot open " + BytePaths.display(path) + ": " + e.getMessage());
             return;
         }
+        try {
+            Stat opened = Posix.fstat(fd);
+            if (opened.fileType() != FileType.FILE || opened.inode() != st.inode() || opened.dev() != st.dev()) {
+                Posix.close(fd);
+                warning(BytePaths.display(path) + " was replaced while being backed up; skipped");
+                return;
+            }
+        } catch (FsException e) {
+            Posix.close(fd);
+            warning("cannot read " + BytePaths.display(path) + ": " + e.getMessage());
+            return;
+        }
         long offset = payload.position();
         long done;
         sha256.reset();
