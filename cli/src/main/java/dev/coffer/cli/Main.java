@@ -14,7 +14,8 @@ import picocli.CommandLine.ScopeType;
         description = "Client-side encrypted, deduplicating backups.",
         subcommands = {BackupCommand.class, SnapshotsCommand.class, LsCommand.class, RestoreCommand.class,
                 SnapshotCommand.class, KeyCommand.class, MaintenanceCommands.Verify.class, MaintenanceCommands.Gc.class,
-                MaintenanceCommands.PruneCmd.class, MaintenanceCommands.Drill.class, CommandLine.HelpCommand.class})
+                MaintenanceCommands.PruneCmd.class, MaintenanceCommands.Drill.class, BenchmarkCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int OK = 0;
     static final int FAILED = 1;

@@ -64,4 +64,16 @@ class CommandsTest {
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.err()).contains("exists; refusing to overwrite it");
     }
+
+    @Test
+    void benchmarkMeasuresEveryKernel() throws Exception {
+        Cli.Result r = Cli.run("benchmark", "--seconds", "0.05", "--output-format", "json");
+        assertThat(r.code()).as(r.toString()).isZero();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertThat(json.get("kernels")).hasSize(10);
+        for (var k : json.get("kernels")) {
+            assertThat(k.get("steady-mbps").asLong()).as(k.toString()).isPositive();
+        }
+        assertThat(json.get("aead-provider").asText()).isNotEmpty();
+    }
 }
