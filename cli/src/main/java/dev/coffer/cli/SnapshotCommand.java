@@ -1,6 +1,5 @@
 package dev.coffer.cli;
 
-import dev.coffer.client.repo.Repository;
 import dev.coffer.client.snapshot.SnapshotSpec;
 import dev.coffer.store.SnapshotRef;
 import java.util.concurrent.Callable;
@@ -24,32 +23,20 @@ final class SnapshotCommand implements Runnable {
     }
 
     @Command(name = "forget", mixinStandardHelpOptions = true,
-            description = "Remove a snapshot. Its chunks stay until garbage collection.")
-    static final class Forget implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Parameters(paramLabel = "SNAPSHOT", description = "TYPE/ID/TIME")
-        String snapshot;
-
-        @Option(names = "--ns", paramLabel = "NS", defaultValue = "", description = "Namespace")
-        String ns;
-
-        @Mixin
-        RepoOptions repo;
-
+            description = "Remove a snapshot (not a protected one). Its chunks stay until garbage collection.")
+    static final class Forget extends OnSnapshot {
         @Override
-        public Integer call() {
+        void check() {
             if (snapshot.split("/").length != 3) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "forget takes a full TYPE/ID/TIME, not '" + snapshot + "'");
             }
-            try (Repository r = repo.open()) {
-                SnapshotRef ref = SnapshotSpec.resolve(r, ns, snapshot);
-                r.forget(ref);
-                spec.commandLine().getOut().println("forgot snapshot " + ref.name());
-            }
-            return Main.OK;
+        }
+
+        @Override
+        void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref) {
+            r.forget(ref);
+            spec.commandLine().getOut().println("forgot snapshot " + ref.name());
         }
     }
 
@@ -66,8 +53,13 @@ final class SnapshotCommand implements Runnable {
         @Mixin
         RepoOptions repo;
 
+        /** Checks the arguments before anything is opened. */
+        void check() {
+        }
+
         @Override
         public Integer call() {
+            check();
             try (dev.coffer.client.repo.LocalRepository r = (dev.coffer.client.repo.LocalRepository) repo.open()) {
                 run(r, SnapshotSpec.resolve(r, ns, snapshot));
             }
