@@ -50,8 +50,9 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--exclude", paramLabel = "GLOB", description = "Skip matching paths (repeatable)")
     List<String> excludes = new ArrayList<>();
 
-    @Option(names = "--change-detection", paramLabel = "MODE", defaultValue = "data",
-            description = "data: read every file (the only mode of this version)")
+    @Option(names = "--change-detection", paramLabel = "MODE", defaultValue = "metadata",
+            description = "metadata (default): files whose size, mtime, ctime and inode match the previous snapshot "
+                    + "are not read; data: read every file")
     String changeDetection;
 
     @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "4M",
@@ -93,9 +94,9 @@ final class BackupCommand implements Callable<Integer> {
         } catch (CofferException e) {
             throw new ParameterException(spec.commandLine(), "--crypt-mode: " + e.getMessage() + "; " + e.hint());
         }
-        if (!changeDetection.equals("data")) {
-            throw new ParameterException(spec.commandLine(), "--change-detection " + changeDetection
-                    + " is not supported by this version; use data");
+        if (!changeDetection.equals("data") && !changeDetection.equals("metadata")) {
+            throw new ParameterException(spec.commandLine(), "--change-detection must be data or metadata, not "
+                    + changeDetection);
         }
         int average = parseSize(chunkSize);
         BackupGroup group = new BackupGroup(ns, backupType, backupId != null ? backupId : hostname());
@@ -117,7 +118,8 @@ final class BackupCommand implements Callable<Integer> {
             BackupStats stats = new BackupStats();
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
             BackupEngine.Options opts = new BackupEngine.Options(r, group, specs, mode, keys, excludes, average,
-                    Math.max(1, n), msg -> err.println("coffer: warning: " + msg), Progress.enabled(quiet), escrow);
+                    Math.max(1, n), msg -> err.println("coffer: warning: " + msg), Progress.enabled(quiet), escrow,
+                    changeDetection.equals("metadata"));
             BackupEngine.Result result;
             try (Progress p = new Progress(Progress.enabled(quiet), "backup", stats.bytesRead::get,
                     stats.expectedBytes::get, stats.files::get)) {
@@ -147,8 +149,10 @@ final class BackupCommand implements Callable<Integer> {
         BackupStats s = r.stats();
         out.println("snapshot " + r.snapshot().name() + (r.snapshot().group().ns().isEmpty() ? ""
                 : " (namespace " + r.snapshot().group().ns() + ")") + ", " + mode);
-        out.println("  files " + Units.count(s.files.get()) + ", directories " + Units.count(s.directories.get())
-                + ", other " + Units.count(s.otherEntries.get()) + ", content " + Units.bytes(s.bytesRead.get()));
+        out.println("  files " + Units.count(s.files.get()) + (s.unchangedFiles.get() > 0 ? " (" + Units.count(s.unchangedFiles.get())
+                + " unchanged, " + Units.bytes(s.unchangedBytes.get()) + " not read)" : "") + ", directories "
+                + Units.count(s.directories.get()) + ", other " + Units.count(s.otherEntries.get()) + ", read "
+                + Units.bytes(s.bytesRead.get()));
         long stream = s.streamBytes.get();
         long fresh = s.newBytes.get();
         long stored = s.storedNewBytes.get();

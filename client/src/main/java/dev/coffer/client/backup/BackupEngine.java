@@ -40,7 +40,7 @@ public final class BackupEngine {
     /** What to back up and how. {@code keys} may be null only in {@link CryptMode#NONE}. */
     public record Options(Repository repo, BackupGroup group, List<ArchiveSpec> archives, CryptMode mode, KeySet keys,
             List<String> excludes, int averageChunk, int threads, Consumer<String> warnings, boolean scanTotal,
-            byte[] escrow) {
+            byte[] escrow, boolean metadataChangeDetection) {
         public Options {
             if (mode != CryptMode.NONE && keys == null) {
                 throw new IllegalArgumentException("a key is needed for " + mode);
@@ -144,6 +144,12 @@ public final class BackupEngine {
         ChunkStream payload = new ChunkStream(cdc, payloadSink);
         DirArchiver archiver = new DirArchiver(BytePaths.of(a.source()), new Excludes(o.excludes()), payload, meta,
                 stats, o.warnings());
+        if (o.metadataChangeDetection()) {
+            PayloadReuse reuse = reuseBase(a, payload, payloadSink);
+            if (reuse != null) {
+                archiver.reuseFrom(reuse);
+            }
+        }
         long payloadSize;
         try {
             payloadSize = archiver.run();
@@ -164,6 +170,34 @@ public final class BackupEngine {
         return new ArchiveRef(a.name(), "dir", List.of(
                 new IndexRef("meta", metaFile, metaIndex.size(), trailer(metaIdx)),
                 new IndexRef("payload", payloadFile, payloadIndex.size(), trailer(payloadIdx))));
+    }
+
+    /**
+     * The newest earlier snapshot of the group with this archive, made in this mode with this key and not
+     * failed in verification, as the base for metadata change detection; null when there is none.
+     */
+    private PayloadReuse reuseBase(ArchiveSpec a, ChunkStream payload, ChunkUploader.Stream sink) {
+        List<SnapshotRef> list = o.repo().snapshots(o.group());
+        for (int i = list.size() - 1; i >= 0; i--) {
+            SnapshotRef r = list.get(i);
+            try {
+                ManifestBody b = dev.coffer.client.snapshot.OpenSnapshot.readManifest(o.repo(), r).body();
+                if (b.cryptMode() != o.mode() || b.archives().stream().noneMatch(x -> x.name().equals(a.name()))
+                        || (o.mode() != CryptMode.NONE && !o.keys().fingerprint().equals(b.keyFingerprint()))
+                        || o.repo().failedVerification(r)) {
+                    continue;
+                }
+                var snap = dev.coffer.client.snapshot.OpenSnapshot.open(o.repo(), r, () -> o.keys());
+                ArchiveRef ref = snap.archive(a.name());
+                return new PayloadReuse(dev.coffer.client.restore.ArchiveContents.read(snap, ref,
+                        java.util.concurrent.ForkJoinPool.commonPool()), snap.index(ref, "payload"), o.repo(), payload, sink);
+            } catch (CofferException e) {
+                o.warnings().accept("snapshot " + r.name() + " cannot serve as a base for change detection ("
+                        + e.getMessage() + "); reading every file");
+                return null;
+            }
+        }
+        return null;
     }
 
     private ArchiveRef image(ArchiveSpec a, ChunkUploader uploader, Repository.SnapshotSession session) {

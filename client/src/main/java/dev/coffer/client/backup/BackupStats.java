@@ -15,6 +15,9 @@ public final class BackupStats {
     /** Stored (compressed, encrypted) bytes of those chunks. */
     public final AtomicLong storedNewBytes = new AtomicLong();
     public final AtomicLong files = new AtomicLong();
+    /** Files found unchanged by metadata change detection, and their bytes: not read. */
+    public final AtomicLong unchangedFiles = new AtomicLong();
+    public final AtomicLong unchangedBytes = new AtomicLong();
     public final AtomicLong directories = new AtomicLong();
     public final AtomicLong otherEntries = new AtomicLong();
     public final AtomicLong warnings = new AtomicLong();

@@ -111,6 +111,18 @@ public final class ChunkUploader implements AutoCloseable {
             }
         }
 
+        /**
+         * Places a chunk the repository already holds (and that the caller has touched) into this stream
+         * by reference, after the chunks handed in so far.
+         */
+        public void appendExisting(ChunkId id, int len) {
+            seen.add(id);
+            position += len;
+            stats.streamBytes.addAndGet(len);
+            stats.chunks.incrementAndGet();
+            pending.add(new Pending(position, len, java.util.concurrent.CompletableFuture.completedFuture(id)));
+        }
+
         private void append(Pending p) {
             ChunkId id = await(p.id());
             if (fixed) {

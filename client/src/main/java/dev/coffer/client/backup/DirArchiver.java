@@ -50,6 +50,7 @@ final class DirArchiver {
     private final byte[] buffer = new byte[READ_BUFFER];
     private final MessageDigest sha256;
     private long rootDev;
+    private PayloadReuse reuse;
 
     DirArchiver(byte[] root, Excludes excludes, ChunkStream payload, ChunkStream metaStream, BackupStats stats,
             Consumer<String> warn) {
@@ -64,6 +65,11 @@ final class DirArchiver {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Turns on metadata change detection against a previous snapshot of this archive. */
+    void reuseFrom(PayloadReuse r) {
+        this.reuse = r;
     }
 
     /** Archives the whole tree; returns the payload stream size. */
@@ -158,6 +164,17 @@ final class DirArchiver {
     }
 
     private void file(byte[] path, byte[] rel, Stat st) throws IOException {
+        FileEntry prev = reuse == null ? null : reuse.unchanged(rel, st);
+        if (prev != null) {
+            long offset = reuse.place(prev);
+            if (offset >= 0) {
+                meta.add(new FileEntry(rel, metaOf(path, st), prev.size(), offset, prev.sha256()));
+                stats.files.incrementAndGet();
+                stats.unchangedFiles.incrementAndGet();
+                stats.unchangedBytes.addAndGet(prev.size());
+                return;
+            }
+        }
         int fd;
         try {
             fd = Posix.openRead(path);

@@ -98,6 +98,12 @@ public final class LocalRepository implements Repository {
     }
 
     @Override
+    public boolean failedVerification(SnapshotRef snapshot) {
+        var st = dev.coffer.store.maint.Verifier.state(store, snapshot);
+        return st != null && !st.state().equals("ok");
+    }
+
+    @Override
     public void forget(SnapshotRef snapshot) {
         store.forgetSnapshot(snapshot);
     }

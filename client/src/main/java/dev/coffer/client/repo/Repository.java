@@ -40,6 +40,11 @@ public interface Repository extends AutoCloseable {
 
     void forget(SnapshotRef snapshot);
 
+    /** Whether the snapshot's last verification failed (such a snapshot is never a base for reuse). */
+    default boolean failedVerification(SnapshotRef snapshot) {
+        return false;
+    }
+
     @Override
     void close();
 

@@ -145,6 +145,6 @@ class GcDuringBackupTest {
 
     static BackupEngine.Result backup(Repository repo, Path src, KeySet keys, BackupGroup group) {
         return new BackupEngine(new BackupEngine.Options(repo, group, List.of(new ArchiveSpec("s.cfar", src.toString())),
-                CryptMode.ENCRYPT, keys, List.of(), 64 << 10, 2, m -> { }, false, null), new BackupStats()).run();
+                CryptMode.ENCRYPT, keys, List.of(), 64 << 10, 2, m -> { }, false, null, false), new BackupStats()).run();
     }
 }

@@ -71,6 +71,17 @@ public final class ChunkStream {
         }
     }
 
+    /**
+     * Moves the position on by {@code n} bytes that the caller placed into the stream itself, as whole
+     * chunks it references; only right after {@link #flushBoundary()}.
+     */
+    public void advance(long n) {
+        if (end != start) {
+            throw new IllegalStateException("advance needs an empty buffer: call flushBoundary first");
+        }
+        position += n;
+    }
+
     /** Emits the last chunks. */
     public void finish() {
         flushBoundary();

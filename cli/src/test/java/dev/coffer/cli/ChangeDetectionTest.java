@@ -1,0 +1,93 @@
+package dev.coffer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coffer.client.fs.BytePaths;
+import dev.coffer.client.fs.Posix;
+import dev.coffer.client.fs.Stat;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Metadata change detection: unchanged files are not read, yet every snapshot restores exactly. */
+class ChangeDetectionTest {
+    @TempDir
+    Path tmp;
+
+    private Cli.Result ok(String... args) {
+        Cli.Result r = Cli.run(args);
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r;
+    }
+
+    @Test
+    void unchangedFilesAreReferencedNotReadAndEverythingRestores() throws Exception {
+        Path src = tmp.resolve("src");
+        for (int i = 0; i < 30; i++) {
+            Trees.write(src.resolve("d" + (i % 3) + "/f" + i), Trees.random(i, 1000 + i * 9000));
+        }
+        Path ds = tmp.resolve("ds");
+        Path key = tmp.resolve("k.json");
+        ok("key", "create", "--kdf", "none", "--keyfile", key.toString());
+        String[] common = {"--repository", ds.toString(), "--keyfile", key.toString()};
+        Cli.Result first = ok(concat(new String[] {"backup", "s.cfar:" + src, "--chunk-size", "64K"}, common));
+        assertThat(first.out()).doesNotContain("unchanged");
+        Path firstCopy = tmp.resolve("first-restored");
+        ok(concat(new String[] {"restore", "latest", "s.cfar", firstCopy.toString(), "--quiet"}, common));
+
+        long expectedRead = 0;
+        // same size, new bytes, and the old mtime put back: only ctime tells
+        Path sneaky = src.resolve("d1/f4");
+        Stat before = Posix.lstat(BytePaths.of(sneaky.toString()));
+        byte[] b = Files.readAllBytes(sneaky);
+        b[10] ^= 1;
+        Files.write(sneaky, b);
+        Posix.setTimes(BytePaths.of(sneaky.toString()), before.mtimeSec(), before.mtimeNsec(), before.mtimeSec(),
+                before.mtimeNsec(), true);
+        expectedRead += b.length;
+        // plain rewrite, an append, two deletions, two new files, one rename
+        Files.write(src.resolve("d0/f0"), Trees.random(100, 1000));
+        expectedRead += 1000;
+        Files.write(src.resolve("d2/f5"), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+        expectedRead += Files.size(src.resolve("d2/f5"));
+        Files.delete(src.resolve("d0/f3"));
+        Files.delete(src.resolve("d1/f7"));
+        Trees.write(src.resolve("d0/new1"), Trees.random(101, 5000));
+        Trees.write(src.resolve("new2"), Trees.random(102, 7000));
+        expectedRead += 12000;
+        Files.move(src.resolve("d2/f8"), src.resolve("d2/f8-renamed"));
+        expectedRead += Files.size(src.resolve("d2/f8-renamed"));
+
+        Cli.Result second = ok(concat(new String[] {"backup", "s.cfar:" + src, "--chunk-size", "64K"}, common));
+        assertThat(second.out()).contains("files 30 (24 unchanged").contains("read " + Units.bytes(expectedRead));
+        Path out = tmp.resolve("second-restored");
+        ok(concat(new String[] {"restore", "latest", "s.cfar", out.toString(), "--quiet"}, common));
+        Trees.assertSameTree(src, out);
+
+        // the first snapshot is untouched by all this
+        Path again = tmp.resolve("first-again");
+        var list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                ok("snapshots", "--output-format", "json", "--repository", ds.toString()).out());
+        ok(concat(new String[] {"restore", list.get(0).get("snapshot").asText(), "s.cfar", again.toString(), "--quiet"}, common));
+        Trees.assertSameTree(firstCopy, again);
+        assertThat(ok("verify", "--decrypt", "--repository", ds.toString(), "--keyfile", key.toString()).out())
+                .contains("verified 2 snapshots");
+
+        // a third backup with nothing changed reads nothing, and data mode reads everything
+        Cli.Result third = ok(concat(new String[] {"backup", "s.cfar:" + src, "--chunk-size", "64K"}, common));
+        assertThat(third.out()).contains("files 30 (30 unchanged").contains("read 0 B").contains("new 0 B in 0 chunks");
+        Cli.Result data = ok(concat(new String[] {"backup", "s.cfar:" + src, "--chunk-size", "64K", "--change-detection", "data"}, common));
+        assertThat(data.out()).doesNotContain("unchanged").contains("read " + Units.bytes(Trees.sizeOf(src)));
+        Path last = tmp.resolve("third-restored");
+        ok(concat(new String[] {"restore", "latest", "s.cfar", last.toString(), "--quiet"}, common));
+        Trees.assertSameTree(src, last);
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
