@@ -1,43 +1,61 @@
 package dev.coffer.core.format;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 
-/** One entry of a directory archive (design.md 6). Paths are raw bytes relative to the archive root. */
+/**
+ * One entry of a directory archive (design.md 6). Paths and other byte arrays are raw bytes, not copied:
+ * treat them as immutable. Equality compares the arrays' contents.
+ */
 public sealed interface ArchiveEntry
         permits FileEntry, DirEntry, SymlinkEntry, HardlinkEntry, DeviceEntry, FifoEntry, SocketEntry {
+    /** The path relative to the archive root, components joined by '/'; empty for the root. */
     byte[] path();
 
     EntryMeta meta();
 
-    /** The path as text: UTF-8, with invalid bytes shown as \xNN. */
+    default int mode() {
+        return meta().mode();
+    }
+
+    default long uid() {
+        return meta().uid();
+    }
+
+    default long gid() {
+        return meta().gid();
+    }
+
+    default long mtimeSec() {
+        return meta().mtimeSec();
+    }
+
+    default int mtimeNsec() {
+        return meta().mtimeNsec();
+    }
+
+    default long ctimeSec() {
+        return meta().ctimeSec();
+    }
+
+    default int ctimeNsec() {
+        return meta().ctimeNsec();
+    }
+
+    default long inode() {
+        return meta().inode();
+    }
+
+    default List<Xattr> xattrs() {
+        return meta().xattrs();
+    }
+
+    /** The path as text: UTF-8, with invalid bytes and control characters shown as {@code \xNN}. */
     default String displayPath() {
         return display(path());
     }
 
+    /** Bytes as text: UTF-8, with invalid bytes and control characters shown as {@code \xNN}. */
     static String display(byte[] bytes) {
-        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length + 1);
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            CoderResult r = dec.decode(in, out, true);
-            out.flip();
-            sb.append(out);
-            out.clear();
-            if (r.isError()) {
-                for (int i = 0; i < r.length(); i++) {
-                    sb.append(String.format("\\x%02x", in.get() & 0xff));
-                }
-            } else {
-                break;
-            }
-        }
-        return sb.toString();
+        return Entries.display(bytes);
     }
 }

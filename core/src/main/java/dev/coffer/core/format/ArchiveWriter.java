@@ -3,121 +3,102 @@ package dev.coffer.core.format;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Objects;
 
-/** Writes a directory archive's meta stream (design.md 6). The caller adds entries in depth-first order. */
+/**
+ * Writes a directory archive's meta stream (design.md 6). The caller adds the root directory first and then
+ * every entry in depth-first order with siblings sorted bytewise, and ends with {@link #finish}. Each entry is
+ * checked against the same rules {@link ArchiveReader} enforces (paths, order, limits, hard link targets),
+ * so a written stream always reads back; a violation is an IllegalArgumentException and the entry is not
+ * written. Output is buffered (64 KiB); exceptions from the output stream propagate (an IOException as an
+ * UncheckedIOException). Not thread-safe.
+ */
 public final class ArchiveWriter implements AutoCloseable {
     static final byte[] MAGIC = {'C', 'F', 'A', 'R'};
     static final int VERSION = 1;
-    static final int MAX_PATH = 64 << 10;
-    static final int MAX_XATTRS = 1024;
-    static final int MAX_XATTR = 64 << 10;
+    static final int RECORD_ENTRY = 1;
+    static final int TRAILER = 0xff;
+    static final int DIGEST_SHA256 = 1;
+    private static final int BUFFER = 64 << 10;
 
     private final OutputStream out;
-    private final ByteWriter rec = new ByteWriter(1024);
-    private final ByteWriter pending = new ByteWriter(64 << 10);
-    private long count;
+    private final ByteWriter buf = new ByteWriter(BUFFER + 1024);
+    private final EntryRules.Order order = new EntryRules.Order();
+    private long maxPayloadEnd;
+    private FileEntry maxPayloadFile;
     private boolean finished;
+    private String unusable; // why no more can be written, or null
 
+    /** Starts the stream: the header is written with the first flush. */
     public ArchiveWriter(OutputStream out) {
-        this.out = out;
-        pending.bytes(MAGIC);
-        pending.u8(VERSION);
+        this.out = Objects.requireNonNull(out, "out");
+        buf.bytes(MAGIC).u8(VERSION);
     }
 
+    /** Checks and appends one entry. */
     public void add(ArchiveEntry e) {
-        if (finished) {
-            throw new IllegalStateException("archive already finished");
+        Objects.requireNonNull(e, "entry");
+        checkOpen();
+        String bad = EntryRules.metaProblem(e.meta());
+        if (bad == null) {
+            bad = EntryRules.dataProblem(e);
         }
-        validate(e);
-        rec.reset();
-        rec.u8(1);
-        rec.lengthPrefixed(e.path());
-        rec.u8(typeCode(e));
-        EntryMeta m = e.meta();
-        rec.varint(m.mode());
-        rec.varint(m.uid());
-        rec.varint(m.gid());
-        rec.svarint(m.mtimeSec());
-        rec.varint(m.mtimeNsec());
-        rec.svarint(m.ctimeSec());
-        rec.varint(m.ctimeNsec());
-        rec.varint(m.inode());
-        rec.varint(m.xattrs().size());
-        for (Xattr x : m.xattrs()) {
-            rec.lengthPrefixed(x.name());
-            rec.lengthPrefixed(x.value());
+        if (bad == null) {
+            bad = order.accept(e);
+        } else {
+            bad = (e.path().length == 0 ? "root directory" : Entries.brief(e.path())) + ": " + bad;
         }
-        switch (e) {
-            case FileEntry f -> {
-                rec.varint(f.size());
-                rec.varint(f.payloadOffset());
-                rec.u8(1);
-                rec.bytes(f.sha256());
-            }
-            case SymlinkEntry s -> rec.lengthPrefixed(s.target());
-            case HardlinkEntry h -> rec.lengthPrefixed(h.targetPath());
-            case DeviceEntry d -> {
-                rec.varint(d.major());
-                rec.varint(d.minor());
-            }
-            default -> {
-            }
+        if (bad != null) {
+            throw new IllegalArgumentException("archive entry refused: " + bad);
         }
-        pending.bytes(rec.array(), 0, rec.length());
-        count++;
-        if (pending.length() >= (64 << 10)) {
+        encode(buf, e);
+        if (e instanceof FileEntry f && f.payloadOffset() + f.size() > maxPayloadEnd) {
+            maxPayloadEnd = f.payloadOffset() + f.size();
+            maxPayloadFile = f;
+        }
+        if (buf.length() >= BUFFER) {
             flush();
         }
     }
 
-    private void validate(ArchiveEntry e) {
-        byte[] p = e.path();
-        if (count == 0) {
-            if (p.length != 0 || !(e instanceof DirEntry)) {
-                throw new IllegalArgumentException("the first entry must be the root directory with an empty path");
-            }
-        } else if (!validPath(p)) {
-            throw new IllegalArgumentException("invalid archive path " + e.displayPath());
-        }
+    static void encode(ByteWriter w, ArchiveEntry e) {
+        w.u8(RECORD_ENTRY);
+        w.lengthPrefixed(e.path());
+        w.u8(typeCode(e));
         EntryMeta m = e.meta();
-        if ((m.mode() & ~07777) != 0 || m.mtimeNsec() < 0 || m.mtimeNsec() >= 1_000_000_000 || m.ctimeNsec() < 0
-                || m.ctimeNsec() >= 1_000_000_000 || m.uid() < 0 || m.gid() < 0 || m.xattrs().size() > MAX_XATTRS) {
-            throw new IllegalArgumentException("invalid metadata for " + e.displayPath());
-        }
+        w.varint(m.mode());
+        w.varint(m.uid());
+        w.varint(m.gid());
+        w.svarint(m.mtimeSec());
+        w.varint(m.mtimeNsec());
+        w.svarint(m.ctimeSec());
+        w.varint(m.ctimeNsec());
+        w.varint(m.inode());
+        w.varint(m.xattrs().size());
         for (Xattr x : m.xattrs()) {
-            if (x.name().length == 0 || x.name().length > MAX_XATTR || x.value().length > MAX_XATTR) {
-                throw new IllegalArgumentException("invalid extended attribute on " + e.displayPath());
+            w.lengthPrefixed(x.name());
+            w.lengthPrefixed(x.value());
+        }
+        switch (e) {
+            case FileEntry f -> {
+                w.varint(f.size());
+                w.varint(f.payloadOffset());
+                w.u8(DIGEST_SHA256);
+                w.bytes(f.sha256());
+            }
+            case SymlinkEntry s -> w.lengthPrefixed(s.target());
+            case HardlinkEntry h -> w.lengthPrefixed(h.targetPath());
+            case DeviceEntry d -> {
+                w.varint(d.major());
+                w.varint(d.minor());
+            }
+            case DirEntry d -> {
+            }
+            case FifoEntry f -> {
+            }
+            case SocketEntry s -> {
             }
         }
-        if (e instanceof FileEntry f && (f.sha256().length != 32 || f.size() < 0 || f.payloadOffset() < 0)) {
-            throw new IllegalArgumentException("invalid file data for " + e.displayPath());
-        }
-        if (e instanceof SymlinkEntry s && (s.target().length == 0 || s.target().length > MAX_PATH)) {
-            throw new IllegalArgumentException("invalid symlink target for " + e.displayPath());
-        }
-        if (e instanceof HardlinkEntry h && !validPath(h.targetPath())) {
-            throw new IllegalArgumentException("invalid hard link target for " + e.displayPath());
-        }
-    }
-
-    /** Non-empty, at most 64 KiB, components separated by single '/', none empty, '.' or '..', no NUL. */
-    static boolean validPath(byte[] p) {
-        if (p.length == 0 || p.length > MAX_PATH) {
-            return false;
-        }
-        int start = 0;
-        for (int i = 0; i <= p.length; i++) {
-            if (i == p.length || p[i] == '/') {
-                int n = i - start;
-                if (n == 0 || (n == 1 && p[start] == '.') || (n == 2 && p[start] == '.' && p[start + 1] == '.')) {
-                    return false;
-                }
-                start = i + 1;
-            } else if (p[i] == 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static int typeCode(ArchiveEntry e) {
@@ -132,31 +113,61 @@ public final class ArchiveWriter implements AutoCloseable {
         };
     }
 
-    private void flush() {
-        try {
-            out.write(pending.array(), 0, pending.length());
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        pending.reset();
+    /** Entries added so far. */
+    public long count() {
+        return order.count();
     }
 
-    /** Writes the trailer; {@code payloadSize} is the size of the payload stream. */
+    /**
+     * Writes the trailer and flushes; {@code payloadSize} is the size of the payload stream, which must hold
+     * every file's range. Does not close the output stream.
+     */
     public void finish(long payloadSize) {
-        if (count == 0) {
+        checkOpen();
+        if (order.count() == 0) {
             throw new IllegalStateException("an archive has at least its root directory");
         }
-        pending.u8(0xff);
-        pending.varint(count);
-        pending.varint(payloadSize);
+        if (payloadSize < maxPayloadEnd) {
+            throw new IllegalArgumentException("payload stream of " + payloadSize + " bytes ends before the end of "
+                    + Entries.brief(maxPayloadFile.path()) + " (" + maxPayloadEnd + ")");
+        }
+        buf.u8(TRAILER).varint(order.count()).varint(payloadSize);
         flush();
+        try {
+            out.flush();
+        } catch (IOException ex) {
+            unusable = "an earlier write of this archive failed";
+            throw new UncheckedIOException(ex);
+        }
         finished = true;
+        unusable = "archive already finished";
     }
 
+    private void checkOpen() {
+        if (unusable != null) {
+            throw new IllegalStateException(unusable);
+        }
+    }
+
+    private void flush() {
+        try {
+            buf.writeTo(out);
+        } catch (IOException ex) {
+            unusable = "an earlier write of this archive failed";
+            throw new UncheckedIOException(ex);
+        } catch (RuntimeException ex) {
+            unusable = "an earlier write of this archive failed";
+            throw ex;
+        }
+        buf.reset();
+    }
+
+    /** Ends use of the writer; after {@link #finish} a no-op, before it the buffered entries are dropped. */
     @Override
     public void close() {
-        if (pending.length() > 0) {
-            flush();
+        if (!finished) {
+            unusable = "archive writer closed before finish";
+            buf.reset();
         }
     }
 }

@@ -1,7 +1,14 @@
 package dev.coffer.core.format;
 
-/** An archive entry; see design.md 6. Array fields are treated as immutable. */
+import java.util.Objects;
+
+/** A character device, or a block device when {@code block}. */
 public record DeviceEntry(byte[] path, EntryMeta meta, boolean block, long major, long minor) implements ArchiveEntry {
+    public DeviceEntry {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(meta, "meta");
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof DeviceEntry e && Entries.same(this, e);
@@ -9,11 +16,11 @@ public record DeviceEntry(byte[] path, EntryMeta meta, boolean block, long major
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(path);
+        return Entries.hash(this);
     }
 
     @Override
     public String toString() {
-        return "DeviceEntry[" + displayPath() + "]";
+        return Entries.describe(this);
     }
 }

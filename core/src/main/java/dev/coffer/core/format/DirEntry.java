@@ -1,7 +1,14 @@
 package dev.coffer.core.format;
 
-/** An archive entry; see design.md 6. Array fields are treated as immutable. */
+import java.util.Objects;
+
+/** A directory; the root directory has the empty path. */
 public record DirEntry(byte[] path, EntryMeta meta) implements ArchiveEntry {
+    public DirEntry {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(meta, "meta");
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof DirEntry e && Entries.same(this, e);
@@ -9,11 +16,11 @@ public record DirEntry(byte[] path, EntryMeta meta) implements ArchiveEntry {
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(path);
+        return Entries.hash(this);
     }
 
     @Override
     public String toString() {
-        return "DirEntry[" + displayPath() + "]";
+        return Entries.describe(this);
     }
 }

@@ -1,7 +1,18 @@
 package dev.coffer.core.format;
 
-/** An archive entry; see design.md 6. Array fields are treated as immutable. */
+import java.util.Objects;
+
+/**
+ * A further name of an earlier entry of the archive, given by that entry's path. The target is not a
+ * directory and not itself a hard link.
+ */
 public record HardlinkEntry(byte[] path, EntryMeta meta, byte[] targetPath) implements ArchiveEntry {
+    public HardlinkEntry {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(meta, "meta");
+        Objects.requireNonNull(targetPath, "targetPath");
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof HardlinkEntry e && Entries.same(this, e);
@@ -9,11 +20,11 @@ public record HardlinkEntry(byte[] path, EntryMeta meta, byte[] targetPath) impl
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(path);
+        return Entries.hash(this);
     }
 
     @Override
     public String toString() {
-        return "HardlinkEntry[" + displayPath() + "]";
+        return Entries.describe(this);
     }
 }

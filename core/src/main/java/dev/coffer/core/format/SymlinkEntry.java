@@ -1,7 +1,15 @@
 package dev.coffer.core.format;
 
-/** An archive entry; see design.md 6. Array fields are treated as immutable. */
+import java.util.Objects;
+
+/** A symbolic link to {@code target} (raw bytes, not interpreted). */
 public record SymlinkEntry(byte[] path, EntryMeta meta, byte[] target) implements ArchiveEntry {
+    public SymlinkEntry {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(meta, "meta");
+        Objects.requireNonNull(target, "target");
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SymlinkEntry e && Entries.same(this, e);
@@ -9,11 +17,11 @@ public record SymlinkEntry(byte[] path, EntryMeta meta, byte[] target) implement
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(path);
+        return Entries.hash(this);
     }
 
     @Override
     public String toString() {
-        return "SymlinkEntry[" + displayPath() + "]";
+        return Entries.describe(this);
     }
 }
