@@ -87,6 +87,9 @@ final class Trees {
         }
         // special files
         Posix.mkfifo(BytePaths.of(root.resolve("fifo").toString()), 0620);
+        // hard links to a FIFO and to a symlink, not only to regular files
+        Files.createLink(root.resolve("fifo-link"), root.resolve("fifo"));
+        Posix.link(BytePaths.of(root.resolve("link-dangling").toString()), BytePaths.of(root.resolve("sub/symlink-hardlink").toString()));
         if (isRoot()) {
             Posix.mknod(BytePaths.of(root.resolve("null-dev").toString()), FileType.CHAR_DEVICE, 0666, 1, 3);
             Posix.lchown(BytePaths.of(root.resolve("hello.txt").toString()), 1234, 5678);

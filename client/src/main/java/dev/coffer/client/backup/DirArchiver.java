@@ -124,16 +124,17 @@ final class DirArchiver {
 
     private void entry(byte[] path, byte[] rel, Stat st) throws IOException {
         FileType type = st.fileType();
+        InodeKey linkKey = null;
         if (type != FileType.DIRECTORY && st.nlink() > 1) {
-            InodeKey key = new InodeKey(st.dev(), st.inode());
-            byte[] first = hardlinks.get(key);
+            linkKey = new InodeKey(st.dev(), st.inode());
+            byte[] first = hardlinks.get(linkKey);
             if (first != null) {
                 meta.add(new HardlinkEntry(rel, metaOf(path, st), first));
                 stats.otherEntries.incrementAndGet();
                 return;
             }
-            hardlinks.put(key, rel);
         }
+        long entriesBefore = meta.count();
         switch (type) {
             case DIRECTORY -> {
                 meta.add(new DirEntry(rel, metaOf(path, st)));
@@ -160,6 +161,10 @@ final class DirArchiver {
                         st.rdevMinor()));
                 stats.otherEntries.incrementAndGet();
             }
+        }
+        // only an entry that was written can be linked to: a skipped file must not leave dangling links
+        if (linkKey != null && meta.count() > entriesBefore) {
+            hardlinks.put(linkKey, rel);
         }
     }
 
@@ -259,7 +264,7 @@ final class DirArchiver {
 
     private EntryMeta metaOf(byte[] path, Stat st) {
         return new EntryMeta(st.mode() & 07777, st.uid(), st.gid(), st.mtimeSec(), st.mtimeNsec(), st.ctimeSec(),
-                st.ctimeNsec(), st.inode(), xattrs(path));
+                st.ctimeNsec(), st.inode() & Long.MAX_VALUE, xattrs(path));
     }
 
     private List<Xattr> xattrs(byte[] path) {

@@ -51,7 +51,7 @@ final class PayloadReuse {
         FileEntry p = previous.get(key(rel));
         if (p == null || p.size() != st.size() || p.meta().mtimeSec() != st.mtimeSec()
                 || p.meta().mtimeNsec() != st.mtimeNsec() || p.meta().ctimeSec() != st.ctimeSec()
-                || p.meta().ctimeNsec() != st.ctimeNsec() || p.meta().inode() != st.inode()) {
+                || p.meta().ctimeNsec() != st.ctimeNsec() || p.meta().inode() != (st.inode() & Long.MAX_VALUE)) {
             return null;
         }
         return p;

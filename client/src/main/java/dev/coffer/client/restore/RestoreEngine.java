@@ -140,6 +140,11 @@ public final class RestoreEngine implements AutoCloseable {
                             Posix.link(BytePaths.join(target, h.targetPath()), dest);
                         } else {
                             FileEntry original = first != null ? first : findFile(all, h.targetPath());
+                            if (original == null) {
+                                warning("skipped hard link " + h.displayPath() + ": its target "
+                                        + BytePaths.display(h.targetPath()) + " was not restored");
+                                continue;
+                            }
                             writeFile(archive, new FileEntry(h.path(), h.meta(), original.size(),
                                     original.payloadOffset(), original.sha256()), dest, payload);
                         }
@@ -148,11 +153,13 @@ public final class RestoreEngine implements AutoCloseable {
                         removeExisting(dest);
                         Posix.symlink(s.target(), dest);
                         applyMeta(dest, s.meta(), true);
+                        restoredFiles.add(key);
                     }
                     case FifoEntry f -> {
                         removeExisting(dest);
                         Posix.mkfifo(dest, f.meta().mode() & 0777);
                         applyMeta(dest, f.meta(), false);
+                        restoredFiles.add(key);
                     }
                     case DeviceEntry d -> {
                         if (!root) {
@@ -163,6 +170,7 @@ public final class RestoreEngine implements AutoCloseable {
                         Posix.mknod(dest, d.block() ? FileType.BLOCK_DEVICE : FileType.CHAR_DEVICE,
                                 d.meta().mode() & 0777, d.major(), d.minor());
                         applyMeta(dest, d.meta(), false);
+                        restoredFiles.add(key);
                     }
                     case SocketEntry s -> {
                         continue; // a socket is recreated by the program that listens on it
@@ -181,13 +189,14 @@ public final class RestoreEngine implements AutoCloseable {
         }
     }
 
+    /** The regular file a hard link points to, or null when it points to another kind of entry. */
     private static FileEntry findFile(List<ArchiveEntry> all, byte[] path) {
         for (ArchiveEntry e : all) {
             if (e instanceof FileEntry f && java.util.Arrays.equals(f.path(), path)) {
                 return f;
             }
         }
-        throw new CorruptDataException("hard link to " + BytePaths.display(path) + ", which is not a file of the archive");
+        return null;
     }
 
     private static String parentKey(String key) {
