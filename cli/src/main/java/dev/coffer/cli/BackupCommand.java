@@ -181,8 +181,9 @@ final class BackupCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new CofferException("--chunk-size " + s + " is not a size", "write e.g. 1M, 4M or 512K");
         }
-        if (v < 64 * 1024 || v > 64L << 20 || Long.bitCount(v) != 1) {
-            throw new CofferException("--chunk-size " + s + " must be a power of two from 64K to 64M");
+        if (v < 64 * 1024 || v > dev.coffer.core.chunking.CdcChunker.MAX_AVERAGE || Long.bitCount(v) != 1) {
+            throw new CofferException("--chunk-size " + s + " must be a power of two from 64K to 16M",
+                    "the largest chunk is four times the average and must fit a 64 MiB blob");
         }
         return (int) v;
     }

@@ -1,16 +1,31 @@
 package dev.coffer.core.chunking;
 
+import dev.coffer.core.crypto.Digests;
+import dev.coffer.core.crypto.Providers;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
+import java.util.Objects;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Content-defined chunking with a Gear rolling hash and normalized cut masks (design.md 3.1). Average
+ * Content-defined chunking with a Gear rolling hash and normalized cut masks (design.md 3.1): average
  * {@code A}, minimum {@code A/4}, maximum {@code 4A}. Stateless and thread-safe.
  */
 public final class CdcChunker implements Chunker {
+    static {
+        Providers.install();
+    }
+
+    /** Smallest average accepted (1 KiB; real backups use at least 64 KiB). */
+    public static final int MIN_AVERAGE = 1 << 10;
+    /** Largest average: its 4x maximum chunk must fit the 64 MiB payload limit of a blob. */
+    public static final int MAX_AVERAGE = 16 << 20;
+    /** The default average, 4 MiB. */
+    public static final int DEFAULT_AVERAGE = 4 << 20;
+
+    private static final long[] UNKEYED = gear(Digests.sha256("coffer/v1/unkeyed-chunker".getBytes(StandardCharsets.US_ASCII)));
+
     private final long[] gear;
     private final int average;
     private final int min;
@@ -18,12 +33,17 @@ public final class CdcChunker implements Chunker {
     private final long maskS;
     private final long maskL;
 
+    /**
+     * @param gear        256 table entries ({@link #unkeyedGear()} or a key's {@code gearTable()})
+     * @param averageSize a power of two from {@link #MIN_AVERAGE} to {@link #MAX_AVERAGE}
+     */
     public CdcChunker(long[] gear, int averageSize) {
-        if (gear.length != 256) {
+        if (gear == null || gear.length != 256) {
             throw new IllegalArgumentException("a gear table has 256 entries");
         }
-        if (Integer.bitCount(averageSize) != 1 || averageSize < 1024 || averageSize > (64 << 20)) {
-            throw new IllegalArgumentException("average chunk size must be a power of two from 1 KiB to 64 MiB");
+        if (Integer.bitCount(averageSize) != 1 || averageSize < MIN_AVERAGE || averageSize > MAX_AVERAGE) {
+            throw new IllegalArgumentException("average chunk size must be a power of two from 1 KiB to 16 MiB, not "
+                    + averageSize);
         }
         this.gear = gear.clone();
         this.average = averageSize;
@@ -50,32 +70,41 @@ public final class CdcChunker implements Chunker {
 
     @Override
     public int findCut(byte[] buf, int off, int len, boolean eof) {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        if (!eof && len < max) {
+            throw new IllegalArgumentException("findCut needs at least " + max + " bytes before the end of the stream");
+        }
         if (len <= min) {
             return len;
         }
         final long[] g = gear;
-        int normal = Math.min(average, len);
-        int end = Math.min(max, len);
+        final long mS = maskS;
+        final long mL = maskL;
+        int normal = off + Math.min(average, len);
+        int end = off + Math.min(max, len);
         long fp = 0;
-        int j = min;
-        for (; j < normal; j++) {
-            fp = (fp << 1) + g[buf[off + j] & 0xff];
-            if ((fp & maskS) == 0) {
-                return j + 1;
+        int i = off + min;
+        // the hash restarts at the minimum: bytes before it never influence the cut (design.md 3.1)
+        for (; i < normal; i++) {
+            fp = (fp << 1) + g[buf[i] & 0xff];
+            if ((fp & mS) == 0) {
+                return i + 1 - off;
             }
         }
-        for (; j < end; j++) {
-            fp = (fp << 1) + g[buf[off + j] & 0xff];
-            if ((fp & maskL) == 0) {
-                return j + 1;
+        for (; i < end; i++) {
+            fp = (fp << 1) + g[buf[i] & 0xff];
+            if ((fp & mL) == 0) {
+                return i + 1 - off;
             }
         }
-        return end;
+        return end - off;
     }
 
-    /** The gear table for a 32-byte seed: G[i] = first 8 bytes (big-endian) of HMAC-SHA256(seed, "gear" || i). */
+    /**
+     * The gear table for a seed: {@code G[i]} = the first 8 bytes, big-endian, of
+     * {@code HMAC-SHA256(seed, "gear" || u8 i)}.
+     */
     public static long[] gear(byte[] seed) {
-        dev.coffer.core.crypto.Providers.install();
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(seed, "HmacSHA256"));
@@ -92,22 +121,11 @@ public final class CdcChunker implements Chunker {
             }
             return g;
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC-SHA256 unavailable", e);
+            throw new IllegalStateException("HMAC-SHA256 is not available", e);
         }
     }
 
-    private static final long[] UNKEYED = unkeyed();
-
-    private static long[] unkeyed() {
-        try {
-            return gear(MessageDigest.getInstance("SHA-256")
-                    .digest("coffer/v1/unkeyed-chunker".getBytes(StandardCharsets.US_ASCII)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The table used when not encrypting. */
+    /** The table used when not encrypting: seeded with {@code SHA-256("coffer/v1/unkeyed-chunker")}. */
     public static long[] unkeyedGear() {
         return UNKEYED.clone();
     }

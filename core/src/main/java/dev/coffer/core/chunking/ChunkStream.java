@@ -1,40 +1,59 @@
 package dev.coffer.core.chunking;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * Turns written bytes into chunks. Buffers at most twice the maximum chunk size; each chunk handed to the
- * sink is a fresh array of exactly its length, which the sink then owns.
+ * Turns a stream of written bytes into chunks, cut by a {@link Chunker}. Not thread-safe: one producer.
+ *
+ * <p>Each chunk goes to the sink as a fresh array of exactly its length ({@code len == data.length}),
+ * which the sink then owns. Chunks are cut as soon as {@link Chunker#maxSize()} bytes are buffered, so a
+ * stream buffers at most twice the maximum chunk size; the buffer starts small and grows on demand, so a
+ * short stream costs little. Every byte is copied once into the buffer and once into its chunk.
+ *
+ * <p>Exceptions thrown by the sink propagate unchanged out of {@link #write}, {@link #flushBoundary} and
+ * {@link #finish}; the stream is then unusable.
  */
 public final class ChunkStream {
     /** Receives chunks in stream order. */
     @FunctionalInterface
     public interface ChunkSink {
+        /** {@code data} is a fresh array that the sink owns; {@code len == data.length}. */
         void chunk(byte[] data, int len);
     }
 
+    private static final int INITIAL_BUFFER = 64 << 10;
+
     private final Chunker chunker;
     private final ChunkSink sink;
-    private final byte[] buf;
+    private final int max;
+    private final int capacity;
+    private byte[] buf;
     private int start;
     private int end;
     private long position;
 
     public ChunkStream(Chunker chunker, ChunkSink sink) {
-        this.chunker = chunker;
-        this.sink = sink;
-        this.buf = new byte[chunker.maxSize() * 2];
+        this.chunker = Objects.requireNonNull(chunker, "chunker");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.max = chunker.maxSize();
+        this.capacity = (int) Math.min(2L * max, Integer.MAX_VALUE - 16);
+        this.buf = new byte[Math.min(capacity, INITIAL_BUFFER)];
     }
 
-    /** Bytes written so far. */
+    /** Bytes written so far (including any {@link #advance}). */
     public long position() {
         return position;
     }
 
     public void write(byte[] b, int off, int len) {
+        Objects.checkFromIndexSize(off, len, b.length);
         while (len > 0) {
             if (end == buf.length) {
-                compact();
+                makeRoom();
             }
             int n = Math.min(len, buf.length - end);
             System.arraycopy(b, off, buf, end, n);
@@ -42,19 +61,56 @@ public final class ChunkStream {
             off += n;
             len -= n;
             position += n;
-            while (end - start >= chunker.maxSize()) {
-                emit(chunker.findCut(buf, start, end - start, false));
-            }
+            cutFullChunks();
         }
     }
 
-    private void compact() {
-        System.arraycopy(buf, start, buf, 0, end - start);
-        end -= start;
+    /**
+     * Reads once from {@code ch} straight into the buffer and cuts what it can.
+     *
+     * @return the bytes read, or -1 at the end of the channel (the stream itself goes on)
+     */
+    public int readFrom(ReadableByteChannel ch) throws IOException {
+        if (end == buf.length) {
+            makeRoom();
+        }
+        int n = ch.read(ByteBuffer.wrap(buf, end, buf.length - end));
+        if (n > 0) {
+            end += n;
+            position += n;
+            cutFullChunks();
+        }
+        return n;
+    }
+
+    private void cutFullChunks() {
+        while (end - start >= max) {
+            emit(chunker.findCut(buf, start, end - start, false));
+        }
+    }
+
+    /**
+     * Frees space at the end of the full buffer: moves the live bytes (always fewer than the maximum chunk)
+     * to the front when that frees at least half of it, otherwise grows it, up to twice the maximum chunk.
+     * Either way each byte is moved O(1) times on average.
+     */
+    private void makeRoom() {
+        int live = end - start;
+        if (start > 0 && live <= buf.length / 2) {
+            System.arraycopy(buf, start, buf, 0, live);
+        } else {
+            int size = (int) Math.min((long) buf.length * 2, capacity);
+            buf = Arrays.copyOfRange(buf, start, start + Math.max(size, live + 1));
+        }
         start = 0;
+        end = live;
     }
 
     private void emit(int cut) {
+        int avail = end - start;
+        if (cut < 1 || cut > avail) {
+            throw new IllegalStateException("chunker returned " + cut + " for " + avail + " bytes");
+        }
         byte[] c = Arrays.copyOfRange(buf, start, start + cut);
         start += cut;
         if (start == end) {
@@ -64,7 +120,11 @@ public final class ChunkStream {
         sink.chunk(c, cut);
     }
 
-    /** Ends the current chunk here, whatever its size, so the next byte starts a new chunk. */
+    /**
+     * Ends the current chunk here, whatever its size, so that the next byte starts a new chunk: the
+     * buffered bytes are cut as if the stream ended here (so they may form more than one chunk, and the
+     * last may be shorter than the minimum).
+     */
     public void flushBoundary() {
         while (end > start) {
             emit(chunker.findCut(buf, start, end - start, true));
@@ -79,10 +139,13 @@ public final class ChunkStream {
         if (end != start) {
             throw new IllegalStateException("advance needs an empty buffer: call flushBoundary first");
         }
+        if (n < 0) {
+            throw new IllegalArgumentException("cannot advance by " + n);
+        }
         position += n;
     }
 
-    /** Emits the last chunks. */
+    /** Emits the last chunks. Writing may go on afterwards, as after {@link #flushBoundary()}. */
     public void finish() {
         flushBoundary();
     }

@@ -1,21 +1,34 @@
 package dev.coffer.core.crypto;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import dev.coffer.core.CorruptDataException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.zip.CRC32C;
-import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 
 /**
- * Encodes and decodes blobs (design.md 2): id, optional zstd-1 compression, AES-256-GCM with a fresh
- * random nonce and the id, kind and flags bound as associated data, CRC32C over the stored body.
- * Thread-safe.
+ * Encodes and decodes blobs (design.md 2): the chunk id, zstd level 1 when it shrinks the payload,
+ * AES-256-GCM with a fresh random nonce and the kind, flags and id bound as associated data, and a CRC32C
+ * over the stored body. One instance serves any number of threads at once; each thread keeps its own
+ * cipher and zstd contexts.
+ *
+ * <p>Every failure to decode is a {@link CorruptDataException} whose message is
+ * {@code "chunk <64 hex>: <reason>"} ({@code "sealed blob: <reason>"} for kind 2, {@code "blob: <reason>"}
+ * for {@link #inspect}); the reasons are the public string constants of this class, so callers and tests
+ * can match on them.
  */
 public final class BlobCodec {
+    static {
+        Providers.install();
+    }
+
     public static final int HEADER = 12;
     public static final int NONCE = 12;
     public static final int TAG = 16;
@@ -23,275 +36,420 @@ public final class BlobCodec {
     public static final int KIND_SMALL = 2;
     public static final int FLAG_ENCRYPTED = 1;
     public static final int FLAG_COMPRESSED = 2;
+    /** Largest payload (plaintext of a chunk, or decompressed size), 64 MiB. */
     public static final int MAX_PAYLOAD = 64 << 20;
+    /** Largest blob a reader accepts, 64 MiB + 64 bytes. */
     public static final int MAX_BLOB = MAX_PAYLOAD + 64;
-    private static final byte[] MAGIC = {'C', 'F', 'B', 1};
-    private static final byte[] AAD_PREFIX = "coffer-blob-v1".getBytes(StandardCharsets.US_ASCII);
+    /** Smallest encrypted body: nonce and tag. */
+    public static final int MIN_ENCRYPTED_BODY = NONCE + TAG;
+    /** Length of the context a kind-2 blob binds in place of a chunk id. */
+    public static final int CONTEXT_LENGTH = 32;
 
-    /** Message fragments, stable so that callers and tests can rely on them. */
+    // The reasons of decoding failures, stable so that callers and tests can rely on them.
+    /** The first bytes are not {@code CFB\x01}. */
     public static final String BAD_MAGIC = "not a Coffer blob (bad magic)";
+    /** Shorter than its header, or an encrypted body shorter than nonce and tag. */
     public static final String TRUNCATED = "truncated";
+    /** Larger than {@link #MAX_BLOB}; followed by the size. */
+    public static final String TOO_LARGE = "larger than any blob";
+    /** Kind other than 1 or 2; followed by the kind. */
+    public static final String UNKNOWN_KIND = "unknown blob kind";
+    /** Unknown flag bits or non-zero reserved bytes. */
+    public static final String RESERVED_BITS = "reserved header bits are set";
+    /** A kind-2 blob without the encrypted flag. */
+    public static final String SEALED_NOT_ENCRYPTED = "sealed blob is not encrypted";
     public static final String CRC_MISMATCH = "CRC32C mismatch (bit rot or tampering)";
+    /** A kind-2 blob where a data chunk was expected (followed by the kind), or the other way round. */
+    public static final String NOT_A_DATA_CHUNK = "is not a data chunk";
+    public static final String NOT_SEALED = "is not a sealed blob";
+    public static final String ENCRYPTED_UNEXPECTED = "is encrypted but the snapshot is not";
+    public static final String PLAIN_UNEXPECTED = "is not encrypted but the snapshot is";
     public static final String AUTH_FAILED = "authentication failed (tampered, swapped, or encrypted with another key)";
+    /** Not exactly one zstd frame with a declared content size within {@link #MAX_PAYLOAD}. */
+    public static final String BAD_COMPRESSION = "compressed data is damaged";
     public static final String ID_MISMATCH = "content does not match its id";
 
-    /** What a keyless check of a blob found. */
+    private static final byte[] MAGIC = {'C', 'F', 'B', 1};
+    private static final byte[] AAD_PREFIX = "coffer-blob-v1".getBytes(StandardCharsets.US_ASCII);
+    private static final int AAD_LENGTH = AAD_PREFIX.length + 2 + CONTEXT_LENGTH;
+    private static final byte[] ZEROS = new byte[8192];
+    /** The magic number that starts a zstd frame, 0xFD2FB528 little-endian. */
+    private static final byte[] ZSTD_MAGIC = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd};
+
+    /** What a keyless check of a blob found. {@code bodyLength} counts the bytes after the header. */
     public record BlobInfo(int kind, boolean encrypted, boolean compressed, int bodyLength) {
     }
 
-    /** An encoded chunk: its id and the bytes to store. */
+    /** An encoded chunk: its id, the bytes to store, the plaintext length and whether zstd shrank it. */
     public record Encoded(ChunkId id, byte[] blob, int plainLength, boolean compressed) {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(() -> {
-        Providers.install();
+
+    /** Per-thread working state: the JCE cipher and zstd contexts are not thread-safe. */
+    private static final class Workspace {
+        final Cipher cipher = newCipher();
+        final ZstdCompressCtx compressor = new ZstdCompressCtx().setLevel(1).setContentSize(true).setChecksum(false);
+        final ZstdDecompressCtx decompressor = new ZstdDecompressCtx();
+        final byte[] aad = new byte[AAD_LENGTH];
+
+        Workspace() {
+            System.arraycopy(AAD_PREFIX, 0, aad, 0, AAD_PREFIX.length);
+        }
+
+        byte[] aad(int kind, int flags, byte[] context) {
+            aad[AAD_PREFIX.length] = (byte) kind;
+            aad[AAD_PREFIX.length + 1] = (byte) flags;
+            System.arraycopy(context, 0, aad, AAD_PREFIX.length + 2, CONTEXT_LENGTH);
+            return aad;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private static Cipher newCipher() {
         try {
             return Cipher.getInstance("AES/GCM/NoPadding");
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM unavailable", e);
+            throw new IllegalStateException("AES-GCM is not available", e);
         }
-    });
+    }
 
     private final CryptMode mode;
     private final KeySet keys;
 
+    /**
+     * A codec for one crypt mode. {@code keys} is required for {@link CryptMode#ENCRYPT}; in the other
+     * modes chunks are plaintext with SHA-256 ids and the keys (which may be null) are not used.
+     */
     public BlobCodec(CryptMode mode, KeySet keys) {
+        this.mode = Objects.requireNonNull(mode, "mode");
         if (mode == CryptMode.ENCRYPT && keys == null) {
             throw new IllegalArgumentException("encrypt mode needs a key");
         }
-        this.mode = mode;
         this.keys = keys;
-        Providers.install();
     }
 
     public CryptMode mode() {
         return mode;
     }
 
-    /** The id of a chunk: HMAC-SHA256 under the id key when encrypting, SHA-256 otherwise. */
+    /** The id of a chunk: HMAC-SHA256 under the chunk-id key when encrypting, SHA-256 otherwise. */
     public ChunkId idOf(byte[] data, int off, int len) {
+        Objects.checkFromIndexSize(off, len, data.length);
         return mode == CryptMode.ENCRYPT ? keys.chunkId(data, off, len) : Digests.sha256Id(data, off, len);
     }
 
+    /** Computes the id and encodes the chunk. */
     public Encoded encodeChunk(byte[] data, int off, int len) {
         return encodeChunk(idOf(data, off, len), data, off, len);
     }
 
-    /** Encodes a chunk whose id the caller computed with {@link #idOf}. */
-    public Encoded encodeChunk(ChunkId id, byte[] data, int off, int len) {
-        byte[] nonce = null;
-        if (mode == CryptMode.ENCRYPT) {
-            nonce = new byte[NONCE];
-            RANDOM.nextBytes(nonce);
-        }
-        return encode(KIND_CHUNK, id.bytes(), data, off, len, nonce, id);
+    /**
+     * Encodes a chunk whose id the caller already computed with {@link #idOf} (so that it could look the id
+     * up first). The id is trusted: a wrong one yields a blob that never decodes.
+     */
+    public Encoded encodeChunk(ChunkId knownId, byte[] data, int off, int len) {
+        Objects.requireNonNull(knownId, "knownId");
+        byte[] nonce = mode == CryptMode.ENCRYPT ? freshNonce() : null;
+        byte[] blob = encode(WORKSPACE.get(), KIND_CHUNK, knownId.bytes(), data, off, len, nonce);
+        return new Encoded(knownId, blob, len, (blob[5] & FLAG_COMPRESSED) != 0);
     }
 
-    /** Test-only: encodes with a given nonce so known-answer vectors are reproducible. Never reuse a nonce. */
+    /**
+     * Test-only: encodes with the given nonce so that known-answer vectors are reproducible. Reusing a
+     * nonce with the same key destroys GCM's security; nothing but tests may call this.
+     */
     Encoded encodeWithNonceForTesting(byte[] data, byte[] nonce) {
-        CIPHERS.remove(); // a fresh Cipher: the provider rightly refuses a key and nonce pair it has seen
+        if (mode != CryptMode.ENCRYPT || nonce.length != NONCE) {
+            throw new IllegalArgumentException("a fixed nonce needs encrypt mode and 12 bytes");
+        }
         ChunkId id = idOf(data, 0, data.length);
-        return encode(KIND_CHUNK, id.bytes(), data, 0, data.length, nonce, id);
+        byte[] blob = encode(new Workspace(), KIND_CHUNK, id.bytes(), data, 0, data.length, nonce.clone());
+        return new Encoded(id, blob, data.length, (blob[5] & FLAG_COMPRESSED) != 0);
     }
 
-    private Encoded encode(int kind, byte[] context, byte[] data, int off, int len, byte[] nonce, ChunkId id) {
+    /** Test-only: {@link #sealSmall} with the given nonce, for known-answer vectors. */
+    byte[] sealSmallWithNonceForTesting(byte[] plaintext, byte[] context32, byte[] nonce) {
+        checkSealing(context32);
+        if (nonce.length != NONCE) {
+            throw new IllegalArgumentException("a nonce has 12 bytes");
+        }
+        return encode(new Workspace(), KIND_SMALL, context32, plaintext, 0, plaintext.length, nonce.clone());
+    }
+
+    private static byte[] freshNonce() {
+        byte[] nonce = new byte[NONCE];
+        RANDOM.nextBytes(nonce);
+        return nonce;
+    }
+
+    /**
+     * Builds one blob. zstd writes into an array sized for the uncompressed blob, limited to one byte less
+     * than the plaintext, so that "does not shrink" is zstd running out of room. Compressed data is then
+     * encrypted into (or copied to) an array of its exact size; incompressible data is encrypted (or
+     * copied) straight from the caller's array into the first one. No plaintext is copied before
+     * encryption.
+     */
+    private byte[] encode(Workspace ws, int kind, byte[] context, byte[] data, int off, int len, byte[] nonce) {
+        Objects.checkFromIndexSize(off, len, data.length);
         if (len > MAX_PAYLOAD) {
-            throw new IllegalArgumentException("payload larger than 64 MiB");
+            throw new IllegalArgumentException("a blob payload is at most 64 MiB, not " + len + " bytes");
         }
         boolean encrypt = nonce != null;
         int bodyStart = HEADER + (encrypt ? NONCE : 0);
-        int extra = encrypt ? TAG : 0;
-        // try compression straight into its final place
-        int bound = (int) Zstd.compressBound(len);
-        byte[] out = new byte[bodyStart + Math.max(bound, len) + extra];
-        long c = Zstd.compressByteArray(out, bodyStart, bound, data, off, len, 1);
-        boolean compressed = !Zstd.isError(c) && c < len;
-        int payloadLen = compressed ? (int) c : len;
-        if (!compressed) {
-            System.arraycopy(data, off, out, bodyStart, len);
-        }
+        int tag = encrypt ? TAG : 0;
+        byte[] out = new byte[bodyStart + len + tag];
+        int compressedLen = compressInto(ws.compressor, data, off, len, out, bodyStart);
+        boolean compressed = compressedLen >= 0;
         int flags = (encrypt ? FLAG_ENCRYPTED : 0) | (compressed ? FLAG_COMPRESSED : 0);
-        int total;
-        if (encrypt) {
-            System.arraycopy(nonce, 0, out, HEADER, NONCE);
+        if (compressed && encrypt) {
+            byte[] exact = new byte[bodyStart + compressedLen + tag];
             try {
-                Cipher cipher = CIPHERS.get();
-                cipher.init(Cipher.ENCRYPT_MODE, keys.aeadKey(), new GCMParameterSpec(128, nonce));
-                cipher.updateAAD(aad(kind, flags, context));
-                int n = cipher.doFinal(out, bodyStart, payloadLen, out, bodyStart);
-                total = bodyStart + n;
+                Cipher c = initCipher(ws, Cipher.ENCRYPT_MODE, nonce, 0, ws.aad(kind, flags, context));
+                c.doFinal(out, bodyStart, compressedLen, exact, bodyStart);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES-GCM encryption failed", e);
+            }
+            out = exact;
+        } else if (compressed) {
+            out = Arrays.copyOf(out, bodyStart + compressedLen);
+        } else if (encrypt) {
+            try {
+                Cipher c = initCipher(ws, Cipher.ENCRYPT_MODE, nonce, 0, ws.aad(kind, flags, context));
+                c.doFinal(data, off, len, out, bodyStart);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("AES-GCM encryption failed", e);
             }
         } else {
-            total = bodyStart + payloadLen;
+            System.arraycopy(data, off, out, bodyStart, len);
         }
-        System.arraycopy(MAGIC, 0, out, 0, 4);
+        System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
         out[4] = (byte) kind;
         out[5] = (byte) flags;
-        out[6] = 0;
-        out[7] = 0;
+        if (encrypt) {
+            System.arraycopy(nonce, 0, out, HEADER, NONCE);
+        }
         CRC32C crc = new CRC32C();
-        crc.update(out, HEADER, total - HEADER);
-        putInt(out, 8, (int) crc.getValue());
-        byte[] blob = total == out.length ? out : java.util.Arrays.copyOf(out, total);
-        return new Encoded(id, blob, len, compressed);
+        crc.update(out, HEADER, out.length - HEADER);
+        putIntLe(out, 8, (int) crc.getValue());
+        return out;
     }
 
-    private static byte[] aad(int kind, int flags, byte[] context) {
-        byte[] aad = new byte[AAD_PREFIX.length + 2 + 32];
-        System.arraycopy(AAD_PREFIX, 0, aad, 0, AAD_PREFIX.length);
-        aad[AAD_PREFIX.length] = (byte) kind;
-        aad[AAD_PREFIX.length + 1] = (byte) flags;
-        System.arraycopy(context, 0, aad, AAD_PREFIX.length + 2, 32);
-        return aad;
+    /** zstd level 1 into {@code out[at..]}, accepted only if strictly smaller than {@code len}; else -1. */
+    private static int compressInto(ZstdCompressCtx ctx, byte[] data, int off, int len, byte[] out, int at) {
+        if (len < 2) {
+            return -1;
+        }
+        try {
+            int n = ctx.compressByteArray(out, at, len - 1, data, off, len);
+            return n > 0 && n < len ? n : -1;
+        } catch (RuntimeException e) {
+            // dstSize_tooSmall: the data does not shrink. Any other zstd error: storing it raw is always correct.
+            return -1;
+        }
     }
 
-    /** Keyless checks: magic, reserved bits, size limits, CRC32C. */
+    private Cipher initCipher(Workspace ws, int opmode, byte[] nonceSource, int nonceOffset, byte[] aad)
+            throws GeneralSecurityException {
+        Cipher c = ws.cipher;
+        c.init(opmode, keys.aeadKey(), new GCMParameterSpec(TAG * 8, nonceSource, nonceOffset, NONCE));
+        c.updateAAD(aad);
+        return c;
+    }
+
+    /** Keyless checks: magic, size, kind and reserved bits, CRC32C, minimum encrypted body. */
     public static BlobInfo inspect(byte[] blob) {
         return inspect(blob, "blob");
     }
 
     private static BlobInfo inspect(byte[] blob, String what) {
         if (blob.length < HEADER) {
-            throw new CorruptDataException(what + ": " + (startsWithMagic(blob) ? TRUNCATED : BAD_MAGIC));
+            throw corrupt(what, prefixOfMagic(blob) ? TRUNCATED : BAD_MAGIC);
         }
-        if (!startsWithMagic(blob)) {
-            throw new CorruptDataException(what + ": " + BAD_MAGIC);
+        if (!prefixOfMagic(blob)) {
+            throw corrupt(what, BAD_MAGIC);
         }
         if (blob.length > MAX_BLOB) {
-            throw new CorruptDataException(what + ": larger than any blob (" + blob.length + " bytes)");
+            throw corrupt(what, TOO_LARGE + " (" + blob.length + " bytes)");
         }
         int kind = blob[4] & 0xff;
         int flags = blob[5] & 0xff;
         if (kind != KIND_CHUNK && kind != KIND_SMALL) {
-            throw new CorruptDataException(what + ": unknown blob kind " + kind);
+            throw corrupt(what, UNKNOWN_KIND + " " + kind);
         }
         if ((flags & ~(FLAG_ENCRYPTED | FLAG_COMPRESSED)) != 0 || blob[6] != 0 || blob[7] != 0) {
-            throw new CorruptDataException(what + ": reserved header bits are set");
+            throw corrupt(what, RESERVED_BITS);
         }
         CRC32C crc = new CRC32C();
         crc.update(blob, HEADER, blob.length - HEADER);
-        if ((int) crc.getValue() != getInt(blob, 8)) {
-            throw new CorruptDataException(what + ": " + CRC_MISMATCH);
+        if ((int) crc.getValue() != getIntLe(blob, 8)) {
+            throw corrupt(what, CRC_MISMATCH);
         }
         boolean encrypted = (flags & FLAG_ENCRYPTED) != 0;
-        if (encrypted && blob.length < HEADER + NONCE + TAG) {
-            throw new CorruptDataException(what + ": " + TRUNCATED);
+        if (kind == KIND_SMALL && !encrypted) {
+            throw corrupt(what, SEALED_NOT_ENCRYPTED);
+        }
+        if (encrypted && blob.length - HEADER < MIN_ENCRYPTED_BODY) {
+            throw corrupt(what, TRUNCATED);
         }
         return new BlobInfo(kind, encrypted, (flags & FLAG_COMPRESSED) != 0, blob.length - HEADER);
     }
 
-    private static boolean startsWithMagic(byte[] b) {
-        if (b.length < 4) {
-            return false;
-        }
-        for (int i = 0; i < 4; i++) {
-            if (b[i] != MAGIC[i]) {
-                return false;
-            }
-        }
-        return true;
+    /** True when the blob's first bytes (up to four) agree with the magic: a short one is then truncated. */
+    private static boolean prefixOfMagic(byte[] b) {
+        int n = Math.min(b.length, MAGIC.length);
+        return Arrays.equals(b, 0, n, MAGIC, 0, n);
     }
 
-    /** Checks everything and returns the chunk's plaintext. */
+    /**
+     * Checks a chunk completely and returns its plaintext: magic, size, header bits, CRC32C, kind, crypt
+     * mode, GCM authentication with {@code expectedId} bound in, decompression, and the id recomputed from
+     * the plaintext (compared in constant time).
+     *
+     * @throws CorruptDataException {@code "chunk <hex>: <reason>"}, the reason one of the constants above
+     */
     public byte[] decodeChunk(ChunkId expectedId, byte[] blob) {
         String what = "chunk " + expectedId.hex();
         BlobInfo info = inspect(blob, what);
         if (info.kind() != KIND_CHUNK) {
-            throw new CorruptDataException(what + ": is not a data chunk (kind " + info.kind() + ")");
+            throw corrupt(what, NOT_A_DATA_CHUNK + " (kind " + info.kind() + ")");
         }
-        byte[] payload = open(info, blob, expectedId.bytes(), what);
-        byte[] plain = decompress(info, payload, what);
+        boolean wantEncrypted = mode == CryptMode.ENCRYPT;
+        if (info.encrypted() != wantEncrypted) {
+            throw corrupt(what, info.encrypted() ? ENCRYPTED_UNEXPECTED : PLAIN_UNEXPECTED);
+        }
+        Workspace ws = WORKSPACE.get();
+        byte[] plain = payload(ws, info, blob, expectedId.bytes(), what);
         if (!expectedId.matches(idOf(plain, 0, plain.length).bytes())) {
-            throw new CorruptDataException(what + ": " + ID_MISMATCH);
+            throw corrupt(what, ID_MISMATCH);
         }
         return plain;
     }
 
-    private byte[] open(BlobInfo info, byte[] blob, byte[] context, String what) {
-        boolean wantEncrypted = mode == CryptMode.ENCRYPT;
-        if (info.encrypted() != wantEncrypted) {
-            throw new CorruptDataException(what + (info.encrypted() ? ": is encrypted but the snapshot is not"
-                    : ": is not encrypted but the snapshot is"));
-        }
+    /** Authenticates and decrypts (when encrypted) and decompresses (when compressed) the body. */
+    private byte[] payload(Workspace ws, BlobInfo info, byte[] blob, byte[] context, String what) {
         if (!info.encrypted()) {
-            return java.util.Arrays.copyOfRange(blob, HEADER, blob.length);
+            return info.compressed() ? decompress(ws, blob, HEADER, blob.length - HEADER, what)
+                    : Arrays.copyOfRange(blob, HEADER, blob.length);
         }
+        byte[] opened;
         try {
-            Cipher cipher = CIPHERS.get();
-            cipher.init(Cipher.DECRYPT_MODE, keys.aeadKey(), new GCMParameterSpec(128, blob, HEADER, NONCE));
-            cipher.updateAAD(aad(blob[4] & 0xff, blob[5] & 0xff, context));
-            return cipher.doFinal(blob, HEADER + NONCE, blob.length - HEADER - NONCE);
-        } catch (AEADBadTagException e) {
-            throw new CorruptDataException(what + ": " + AUTH_FAILED);
+            Cipher c = initCipher(ws, Cipher.DECRYPT_MODE, blob, HEADER, ws.aad(blob[4] & 0xff, blob[5] & 0xff, context));
+            opened = c.doFinal(blob, HEADER + NONCE, blob.length - HEADER - NONCE);
         } catch (GeneralSecurityException e) {
-            throw new CorruptDataException(what + ": " + AUTH_FAILED);
+            // AEADBadTagException, or a provider's other way of refusing the input
+            throw corrupt(what, AUTH_FAILED);
         }
+        return info.compressed() ? decompress(ws, opened, 0, opened.length, what) : opened;
     }
 
-    private static byte[] decompress(BlobInfo info, byte[] payload, String what) {
-        if (!info.compressed()) {
-            return payload;
+    /**
+     * Decompresses exactly one zstd frame that declares its content size, at most {@link #MAX_PAYLOAD}.
+     * The size is checked before anything is allocated.
+     */
+    private static byte[] decompress(Workspace ws, byte[] src, int off, int len, String what) {
+        if (len < ZSTD_MAGIC.length || !Arrays.equals(src, off, off + ZSTD_MAGIC.length, ZSTD_MAGIC, 0, ZSTD_MAGIC.length)) {
+            // also refuses skippable frames, which zstd would "decompress" to nothing
+            throw corrupt(what, BAD_COMPRESSION + " (no valid frame header)");
+        }
+        // Frame_Header_Descriptor: the content size is present when FCS_Field_Size or Single_Segment is set
+        int descriptor = len > ZSTD_MAGIC.length ? src[off + ZSTD_MAGIC.length] & 0xff : 0;
+        if (len > ZSTD_MAGIC.length && (descriptor & 0xe0) == 0) {
+            throw corrupt(what, BAD_COMPRESSION + " (no declared content size)");
         }
         long size;
         try {
-            size = payload.length == 0 ? -2 : Zstd.getFrameContentSize(payload, 0, payload.length);
-        } catch (RuntimeException e) { // the library throws for some damaged frame headers
+            size = Zstd.getFrameContentSize(src, off, len);
+        } catch (RuntimeException e) { // the library throws for damaged frame headers
             size = -2;
         }
-        if (size < 0 || Zstd.isError(size) || size > MAX_PAYLOAD) {
-            throw new CorruptDataException(what + ": compressed data is damaged (no valid frame size)");
+        if (size < 0) {
+            throw corrupt(what, BAD_COMPRESSION + " (no valid frame header)");
+        }
+        if (size > MAX_PAYLOAD) {
+            throw corrupt(what, BAD_COMPRESSION + " (declares " + size + " bytes, more than 64 MiB)");
+        }
+        long frame;
+        try {
+            frame = Zstd.findFrameCompressedSize(src, off, len);
+        } catch (RuntimeException e) {
+            frame = -1;
+        }
+        if (frame != len) {
+            throw corrupt(what, BAD_COMPRESSION + " (not exactly one zstd frame)");
         }
         byte[] out = new byte[(int) size];
-        long n;
+        int n;
         try {
-            n = Zstd.decompressByteArray(out, 0, out.length, payload, 0, payload.length);
+            n = ws.decompressor.decompressByteArray(out, 0, out.length, src, off, len);
         } catch (RuntimeException e) {
-            throw new CorruptDataException(what + ": compressed data is damaged");
+            throw corrupt(what, BAD_COMPRESSION);
         }
-        if (Zstd.isError(n) || n != size) {
-            throw new CorruptDataException(what + ": compressed data is damaged");
+        if (n != size) {
+            throw corrupt(what, BAD_COMPRESSION);
         }
         return out;
     }
 
-    /** Seals a small client-only blob (kind 2), binding a 32-byte context in place of a chunk id. */
+    /**
+     * Seals a small client-only blob (kind 2, design.md 2): always encrypted, compressed when that helps,
+     * with {@code context32} bound in place of a chunk id so the blob cannot be moved to another place.
+     */
     public byte[] sealSmall(byte[] plaintext, byte[] context32) {
-        if (mode != CryptMode.ENCRYPT) {
-            throw new IllegalStateException("sealing needs encrypt mode");
-        }
-        byte[] nonce = new byte[NONCE];
-        RANDOM.nextBytes(nonce);
-        return encode(KIND_SMALL, context32, plaintext, 0, plaintext.length, nonce, null).blob();
+        checkSealing(context32);
+        return encode(WORKSPACE.get(), KIND_SMALL, context32, plaintext, 0, plaintext.length, freshNonce());
     }
 
+    /**
+     * Opens a kind-2 blob sealed for {@code context32}.
+     *
+     * @throws CorruptDataException {@code "sealed blob: <reason>"}
+     */
     public byte[] openSmall(byte[] blob, byte[] context32) {
-        BlobInfo info = inspect(blob, "sealed blob");
+        checkSealing(context32);
+        String what = "sealed blob";
+        BlobInfo info = inspect(blob, what);
         if (info.kind() != KIND_SMALL) {
-            throw new CorruptDataException("sealed blob: wrong kind " + info.kind());
+            throw corrupt(what, NOT_SEALED + " (kind " + info.kind() + ")");
         }
-        return decompress(info, open(info, blob, context32, "sealed blob"), "sealed blob");
+        return payload(WORKSPACE.get(), info, blob, context32, what);
     }
 
+    private void checkSealing(byte[] context32) {
+        if (mode != CryptMode.ENCRYPT) {
+            throw new IllegalStateException("sealed blobs need encrypt mode");
+        }
+        if (context32 == null || context32.length != CONTEXT_LENGTH) {
+            throw new IllegalArgumentException("a sealed blob's context has 32 bytes");
+        }
+    }
+
+    /** Whether {@code d[off..off+len)} holds only zero bytes (vectorized compare). */
     public static boolean isAllZero(byte[] d, int off, int len) {
-        for (int i = off; i < off + len; i++) {
-            if (d[i] != 0) {
+        Objects.checkFromIndexSize(off, len, d.length);
+        int end = off + len;
+        for (int i = off; i < end; i += ZEROS.length) {
+            int n = Math.min(ZEROS.length, end - i);
+            if (Arrays.mismatch(d, i, i + n, ZEROS, 0, n) >= 0) {
                 return false;
             }
         }
         return true;
     }
 
-    private static void putInt(byte[] b, int at, int v) {
+    private static CorruptDataException corrupt(String what, String reason) {
+        return new CorruptDataException(what + ": " + reason);
+    }
+
+    private static void putIntLe(byte[] b, int at, int v) {
         b[at] = (byte) v;
         b[at + 1] = (byte) (v >>> 8);
         b[at + 2] = (byte) (v >>> 16);
         b[at + 3] = (byte) (v >>> 24);
     }
 
-    private static int getInt(byte[] b, int at) {
+    private static int getIntLe(byte[] b, int at) {
         return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24;
     }
 }

@@ -1,6 +1,5 @@
 package dev.coffer.core.crypto;
 
-import dev.coffer.core.util.Hex;
 import java.security.MessageDigest;
 import java.util.Arrays;
 
@@ -25,11 +24,32 @@ public final class KeyFingerprint {
 
     /** Parses "aa:bb:…" (32 pairs); IllegalArgumentException otherwise. */
     public static KeyFingerprint parse(String text) {
-        String hex = text.replace(":", "");
-        if (hex.length() != 2 * LENGTH || text.length() != 3 * LENGTH - 1) {
+        if (text.length() != 3 * LENGTH - 1) {
             throw new IllegalArgumentException("a key fingerprint is 32 colon-separated hex pairs");
         }
-        return new KeyFingerprint(Hex.decode(hex.toLowerCase(java.util.Locale.ROOT)));
+        byte[] b = new byte[LENGTH];
+        for (int i = 0; i < LENGTH; i++) {
+            int hi = hexDigit(text.charAt(3 * i));
+            int lo = hexDigit(text.charAt(3 * i + 1));
+            if (hi < 0 || lo < 0 || (i < LENGTH - 1 && text.charAt(3 * i + 2) != ':')) {
+                throw new IllegalArgumentException("a key fingerprint is 32 colon-separated hex pairs");
+            }
+            b[i] = (byte) (hi << 4 | lo);
+        }
+        return new KeyFingerprint(b);
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     public byte[] bytes() {

@@ -1,5 +1,7 @@
 package dev.coffer.core.keys;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -10,13 +12,16 @@ import dev.coffer.core.crypto.DataKey;
 import dev.coffer.core.crypto.KeyFingerprint;
 import dev.coffer.core.crypto.Providers;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,6 +34,7 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -37,8 +43,19 @@ import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.generators.SCrypt;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 
-/** A key file (design.md 1.3): the data key wrapped under a passphrase-derived key, or unprotected. */
+/**
+ * A key file (design.md 1.3): the data key wrapped with AES-256-GCM under a passphrase-derived key
+ * (scrypt or Argon2id), or under the all-zero key when it has no passphrase. Immutable.
+ *
+ * <p>Parsing never throws anything but {@link CorruptDataException}; unwrapping throws
+ * {@link WrongPassphraseException} for a wrong passphrase and {@link CorruptDataException} for a damaged
+ * file. No message ever contains key material or the passphrase.
+ */
 public final class KeyFile {
+    static {
+        Providers.install();
+    }
+
     /** How a passphrase becomes the key-encryption key. */
     public sealed interface Kdf permits ScryptParams, Argon2Params, NoKdf {
         String type();
@@ -83,7 +100,8 @@ public final class KeyFile {
     }
 
     private static final byte[] AAD = "coffer-keyfile-v1".getBytes(StandardCharsets.US_ASCII);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final int MAX_SIZE = 1 << 20;
 
     private final Kdf kdf;
@@ -110,14 +128,29 @@ public final class KeyFile {
         return create(key, passphrase, passphrase == null ? new NoKdf() : ScryptParams.DEFAULT, hint);
     }
 
-    /** A new key file; with {@link NoKdf} the passphrase must be null, otherwise it is required. */
+    /**
+     * A new key file; with {@link NoKdf} the passphrase must be null, otherwise it is required. The KDF
+     * parameters must lie in the ranges a reader accepts (IllegalArgumentException otherwise).
+     */
     public static KeyFile create(DataKey key, char[] passphrase, Kdf kdf, String hint) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         return wrap(key, passphrase, kdf, hint, now, now);
     }
 
+    /**
+     * The same key under a new passphrase (null: none). Keeps this file's KDF when it has one (scrypt with
+     * default parameters otherwise), its creation time and fingerprint; {@code modified} becomes now.
+     */
+    public KeyFile rewrap(DataKey key, char[] newPassphrase, String newHint) {
+        Kdf next = newPassphrase == null ? new NoKdf() : kdf instanceof NoKdf ? ScryptParams.DEFAULT : kdf;
+        return rewrap(key, newPassphrase, next, newHint);
+    }
+
     /** The same key under a new passphrase and KDF (or none); the fingerprint, and so every chunk id, stays. */
     public KeyFile rewrap(DataKey key, char[] newPassphrase, Kdf newKdf, String newHint) {
+        if (!key.fingerprint().equals(fingerprint)) {
+            throw new IllegalArgumentException("the key does not belong to this key file");
+        }
         return wrap(key, newPassphrase, newKdf, newHint, created, Instant.now().truncatedTo(ChronoUnit.SECONDS));
     }
 
@@ -125,6 +158,10 @@ public final class KeyFile {
             Instant modified) {
         if ((kdf instanceof NoKdf) != (passphrase == null)) {
             throw new IllegalArgumentException("a passphrase goes with a KDF, and none without");
+        }
+        String problem = rangeProblem(kdf);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
         SecureRandom rnd = new SecureRandom();
         byte[] salt = null;
@@ -182,15 +219,20 @@ public final class KeyFile {
         }
     }
 
-    /** Unwraps the data key. {@code passphrase} is ignored for a key file without one. */
+    /**
+     * Unwraps the data key and checks it against the recorded fingerprint. {@code passphrase} is ignored for
+     * a key file without one.
+     *
+     * @throws WrongPassphraseException the passphrase is missing or does not open the file
+     * @throws CorruptDataException     the file is damaged (including a fingerprint that does not match)
+     */
     public DataKey unwrap(char[] passphrase) {
-        Providers.install();
         byte[] kek;
         if (kdf instanceof NoKdf) {
             kek = new byte[32];
         } else {
             if (passphrase == null) {
-                throw new WrongPassphraseException("the key file needs a passphrase");
+                throw new WrongPassphraseException("the key file needs a passphrase" + hintSuffix());
             }
             kek = derive(kdf, passphrase, salt);
         }
@@ -214,7 +256,8 @@ public final class KeyFile {
             if (kdf instanceof NoKdf) {
                 throw new CorruptDataException("key file: the wrapped key is damaged");
             }
-            throw new WrongPassphraseException("wrong passphrase for the key file (fingerprint " + fingerprint.shortForm() + ")");
+            throw new WrongPassphraseException("wrong passphrase for the key file (fingerprint "
+                    + fingerprint.shortForm() + ")" + hintSuffix());
         } catch (GeneralSecurityException e) {
             throw new CorruptDataException("key file: the wrapped key cannot be decrypted");
         } finally {
@@ -223,6 +266,14 @@ public final class KeyFile {
                 Arrays.fill(raw, (byte) 0);
             }
         }
+    }
+
+    /** The passphrase hint for an error message, on one line. */
+    private String hintSuffix() {
+        if (hint == null || hint.isBlank()) {
+            return "";
+        }
+        return "; passphrase hint: " + hint.replaceAll("\\p{Cntrl}", " ").strip();
     }
 
     /** Rebuilds a key file from the parts a paper key carries. */
@@ -305,6 +356,12 @@ public final class KeyFile {
         }
     }
 
+    /**
+     * Parses a key file. Unknown members are ignored; duplicate members are refused.
+     *
+     * @throws CorruptDataException {@code "key file: <what is wrong>"}, for anything that is not a valid
+     *                              version-1 key file
+     */
     public static KeyFile parse(byte[] json) {
         if (json.length > MAX_SIZE) {
             throw new CorruptDataException("key file: too large to be a key file");
@@ -312,7 +369,7 @@ public final class KeyFile {
         JsonNode o;
         try {
             o = JSON.readTree(json);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) { // including Jackson's nesting and size limits
             throw new CorruptDataException("key file: not valid JSON");
         }
         if (o == null || !o.isObject()) {
@@ -322,8 +379,11 @@ public final class KeyFile {
             throw new CorruptDataException("key file: not a Coffer key file (format is not coffer-key)");
         }
         JsonNode v = o.get("version");
-        if (v == null || !v.isInt() || v.intValue() != 1) {
-            throw new CorruptDataException("key file: unsupported version " + v);
+        if (v == null || v.isNull()) {
+            throw new CorruptDataException("key file: missing version");
+        }
+        if (!v.isInt() || v.intValue() != 1) {
+            throw new CorruptDataException("key file: unsupported version " + abbreviate(v.toString()));
         }
         JsonNode kdfNode = o.get("kdf");
         if (kdfNode == null || !kdfNode.isObject()) {
@@ -335,27 +395,19 @@ public final class KeyFile {
         switch (type == null ? "" : type) {
             case "none" -> params = new NoKdf();
             case "scrypt" -> {
-                int n = intField(kdfNode, "n");
-                int r = intField(kdfNode, "r");
-                int p = intField(kdfNode, "p");
-                if (n < 2 || Integer.bitCount(n) != 1 || n > (1 << 22) || r < 1 || r > 32 || p < 1 || p > 16
-                        || (long) n * r * 128 > (1L << 31)) {
-                    throw new CorruptDataException("key file: scrypt parameters out of range");
-                }
-                params = new ScryptParams(n, r, p);
+                params = new ScryptParams(intField(kdfNode, "n"), intField(kdfNode, "r"), intField(kdfNode, "p"));
                 salt = salt(kdfNode);
             }
             case "argon2id" -> {
-                int m = intField(kdfNode, "m");
-                int t = intField(kdfNode, "t");
-                int p = intField(kdfNode, "p");
-                if (m < 8 || m > (4 << 20) || t < 1 || t > 100 || p < 1 || p > 16 || m < 8 * p) {
-                    throw new CorruptDataException("key file: argon2id parameters out of range");
-                }
-                params = new Argon2Params(m, t, p);
+                params = new Argon2Params(intField(kdfNode, "m"), intField(kdfNode, "t"), intField(kdfNode, "p"));
                 salt = salt(kdfNode);
             }
-            default -> throw new CorruptDataException("key file: unknown kdf type " + type);
+            default -> throw new CorruptDataException(type == null ? "key file: missing kdf.type"
+                    : "key file: unknown kdf type " + abbreviate(type));
+        }
+        String problem = rangeProblem(params);
+        if (problem != null) {
+            throw new CorruptDataException("key file: " + problem);
         }
         byte[] wrapped = base64(o, "wrapped-key");
         if (wrapped.length != 12 + 32 + 16) {
@@ -372,11 +424,29 @@ public final class KeyFile {
             throw new CorruptDataException("key file: missing or malformed fingerprint");
         }
         JsonNode h = o.get("hint");
-        String hint = h == null || h.isNull() ? null : h.isTextual() ? h.textValue() : null;
         if (h != null && !h.isNull() && !h.isTextual()) {
             throw new CorruptDataException("key file: hint is not text");
         }
+        String hint = h == null || h.isNull() ? null : h.textValue();
         return new KeyFile(params, salt, wrapped, fp, time(o, "created"), time(o, "modified"), hint);
+    }
+
+    /** Why KDF parameters are outside what a reader accepts (design.md 1.3), or null when they are fine. */
+    static String rangeProblem(Kdf kdf) {
+        return switch (kdf) {
+            case ScryptParams p -> p.n() < 2 || Integer.bitCount(p.n()) != 1 || p.n() > (1 << 22) || p.r() < 1
+                    || p.r() > 32 || p.p() < 1 || p.p() > 16 || 128L * p.n() * p.r() > (1L << 31)
+                            ? "scrypt parameters out of range" : null;
+            case Argon2Params a -> a.memoryKib() < 8 * a.parallelism() || a.memoryKib() > (4 << 20) || a.iterations() < 1
+                    || a.iterations() > 100 || a.parallelism() < 1 || a.parallelism() > 16
+                            ? "argon2id parameters out of range" : null;
+            case NoKdf n -> null;
+        };
+    }
+
+    private static String abbreviate(String s) {
+        String t = s.replaceAll("\\p{Cntrl}", "?");
+        return t.length() <= 40 ? t : t.substring(0, 40) + "...";
     }
 
     private static byte[] salt(JsonNode kdfNode) {
@@ -412,31 +482,36 @@ public final class KeyFile {
         }
     }
 
+    /** An RFC 3339 time, kept to the second (the precision key files are written with). */
     private static Instant time(JsonNode o, String f) {
         String s = text(o, f);
         if (s == null) {
             throw new CorruptDataException("key file: missing " + f);
         }
         try {
-            return Instant.parse(s);
+            return Instant.parse(s).truncatedTo(ChronoUnit.SECONDS);
         } catch (DateTimeParseException e) {
             throw new CorruptDataException("key file: " + f + " is not an RFC 3339 time");
         }
     }
 
+    /**
+     * Reads and parses a key file (at most 1 MiB; a pipe such as {@code /dev/fd/3} works too).
+     *
+     * @throws MissingKeyException  no file at {@code p}
+     * @throws CorruptDataException "{@code <path>: key file: …}" when it is not a valid key file
+     * @throws CofferException      when it cannot be read
+     */
     public static KeyFile read(Path p) {
         byte[] bytes;
-        try {
-            if (Files.size(p) > MAX_SIZE) {
-                throw new CorruptDataException("key file " + p + ": too large to be a key file");
-            }
-            bytes = Files.readAllBytes(p);
+        try (InputStream in = Files.newInputStream(p)) {
+            bytes = in.readNBytes(MAX_SIZE + 1);
         } catch (NoSuchFileException e) {
             throw new MissingKeyException("no key file at " + p);
         } catch (AccessDeniedException e) {
             throw new CofferException("cannot read key file " + p + ": permission denied");
         } catch (IOException e) {
-            throw new CofferException("cannot read key file " + p + ": " + e.getMessage());
+            throw new CofferException("cannot read key file " + p + ": " + reason(e));
         }
         try {
             return parse(bytes);
@@ -445,40 +520,75 @@ public final class KeyFile {
         }
     }
 
-    /** Writes atomically with mode 0600 (parents 0700); refuses an existing file unless overwrite. */
+    private static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * Writes the key file atomically: a temporary file in the same directory, created with mode 0600, is
+     * written and fsynced, then linked to the name (or, with {@code overwrite}, renamed over it), and the
+     * directory is fsynced. Missing parent directories are created with mode 0700.
+     *
+     * @throws CofferException {@code "key file <path> exists; refusing to overwrite it"}, or the I/O error
+     */
     public void write(Path p, boolean overwrite) {
         Path target = p.toAbsolutePath();
         Path dir = target.getParent();
+        if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw exists(target);
+        }
         try {
-            if (!overwrite && Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new CofferException("key file " + target + " exists; refusing to overwrite it");
-            }
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
-            Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + Long.toHexString(new SecureRandom().nextLong()));
+            Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + HexFormat.of().toHexDigits(new SecureRandom().nextLong()));
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                    ch.write(ByteBuffer.wrap(toJson()));
+                    ByteBuffer b = ByteBuffer.wrap(toJson());
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
                     ch.force(true);
                 }
                 if (overwrite) {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } else {
-                    Files.createLink(target, tmp);
-                    Files.delete(tmp);
+                    try {
+                        Files.createLink(target, tmp); // fails if the name exists, even if created meanwhile
+                    } catch (FileAlreadyExistsException e) {
+                        throw exists(target);
+                    } catch (FileSystemException | UnsupportedOperationException e) {
+                        // no hard links here (a FAT-formatted USB stick, say): check, then rename
+                        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                            throw exists(target);
+                        }
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                    }
                 }
             } finally {
                 Files.deleteIfExists(tmp);
             }
             try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
                 d.force(true);
+            } catch (IOException e) {
+                // some filesystems refuse to sync a directory; the file itself is complete and synced
             }
-        } catch (FileAlreadyExistsException e) {
-            throw new CofferException("key file " + target + " exists; refusing to overwrite it");
         } catch (IOException e) {
-            throw new CofferException("cannot write key file " + target + ": " + e.getMessage());
+            throw new CofferException("cannot write key file " + target + ": " + reason(e));
         }
+    }
+
+    private static CofferException exists(Path target) {
+        return new CofferException("key file " + target + " exists; refusing to overwrite it",
+                "choose another path, or remove the old file if you are sure no backup needs its key");
+    }
+
+    @Override
+    public String toString() {
+        return "KeyFile[" + kdf.type() + ", " + fingerprint.shortForm() + "]";
     }
 }

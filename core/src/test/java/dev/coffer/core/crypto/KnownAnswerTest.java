@@ -22,14 +22,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Committed known-answer vectors (src/test/resources/kat). Any change to key derivation, ids, the blob
- * format or the chunker fails here. Some checks decode with nothing but the JDK and design.md, as an
- * independent reader would.
+ * Committed known-answer vectors (src/test/resources/kat/vectors.json, data key 00..1f). Any change to
+ * key derivation, ids, the blob format, the gear tables or the chunker fails here. Some checks decode
+ * with nothing but the JDK's own providers and design.md, as an independent reader would.
  */
 class KnownAnswerTest {
     static JsonNode v;
     static byte[] key;
     static byte[] plain;
+    static final byte[] SHORT = "abc".getBytes(StandardCharsets.US_ASCII);
 
     @BeforeAll
     static void load() throws Exception {
@@ -38,55 +39,94 @@ class KnownAnswerTest {
         }
         key = Hex.decode(v.get("data-key").asText());
         plain = "coffer known-answer plaintext\n".repeat(34).getBytes(StandardCharsets.US_ASCII);
+        assertThat(plain).hasSize(1020);
     }
 
     private static KeySet keys() {
         return KeySet.derive(DataKey.fromBytesDangerous(key));
     }
 
-    @Test
-    void fingerprintAndIdsAndManifestTag() {
-        KeySet ks = keys();
-        assertThat(ks.fingerprint().toString()).isEqualTo(v.get("fingerprint").asText());
-        assertThat(ks.chunkId(plain, 0, plain.length).hex()).isEqualTo(v.get("chunk-id-encrypted").asText());
-        assertThat(Digests.sha256Id(plain, 0, plain.length).hex()).isEqualTo(v.get("chunk-id-plain").asText());
-        assertThat(Hex.encode(ks.manifestTag(plain, 0, plain.length))).isEqualTo(v.get("manifest-tag-of-plaintext").asText());
+    private static byte[] hex(String field) {
+        return Hex.decode(v.get(field).asText());
     }
 
     @Test
-    void encodingWithTheFixedNonceGivesTheCommittedBlob() {
+    void subKeysFingerprintIdsAndManifestTag() {
+        for (String label : List.of(KeySet.LABEL_AEAD, KeySet.LABEL_CHUNK_ID, KeySet.LABEL_CHUNKER,
+                KeySet.LABEL_MANIFEST, KeySet.LABEL_FINGERPRINT)) {
+            assertThat(Hex.encode(Hkdf.deriveSha256(key, null, label.getBytes(StandardCharsets.US_ASCII), 32)))
+                    .as(label).isEqualTo(v.get("subkeys").get(label).asText());
+        }
+        KeySet ks = keys();
+        assertThat(ks.fingerprint().toString()).isEqualTo(v.get("fingerprint").asText());
+        assertThat(DataKey.fromBytesDangerous(key).fingerprint()).isEqualTo(ks.fingerprint());
+        assertThat(ks.chunkId(plain, 0, plain.length).hex()).isEqualTo(v.get("chunk-id-encrypted").asText());
+        assertThat(Digests.sha256Id(plain, 0, plain.length).hex()).isEqualTo(v.get("chunk-id-plain").asText());
+        assertThat(Hex.encode(ks.manifestTag(plain, 0, plain.length))).isEqualTo(v.get("manifest-tag-of-plaintext").asText());
+        assertThat(ks.manifestTagMatches(plain, 0, plain.length, hex("manifest-tag-of-plaintext"))).isTrue();
+        assertThat(ks.chunkId(SHORT, 0, 3).hex()).isEqualTo(v.get("short-chunk-id-encrypted").asText());
+        assertThat(Digests.sha256Id(SHORT, 0, 3).hex()).isEqualTo(v.get("short-chunk-id-plain").asText());
+        // ids over a slice of a larger array are the ids of the slice
+        byte[] padded = new byte[plain.length + 10];
+        System.arraycopy(plain, 0, padded, 7, plain.length);
+        assertThat(ks.chunkId(padded, 7, plain.length).hex()).isEqualTo(v.get("chunk-id-encrypted").asText());
+        assertThat(Digests.sha256Id(padded, 7, plain.length).hex()).isEqualTo(v.get("chunk-id-plain").asText());
+    }
+
+    @Test
+    void encodingWithFixedNoncesGivesTheCommittedBlobs() {
         BlobCodec codec = new BlobCodec(CryptMode.ENCRYPT, keys());
-        byte[] blob = codec.encodeWithNonceForTesting(plain, Hex.decode(v.get("nonce").asText())).blob();
-        assertThat(Hex.encode(blob)).isEqualTo(v.get("blob-encrypted").asText());
-        byte[] plainBlob = new BlobCodec(CryptMode.NONE, null).encodeChunk(plain, 0, plain.length).blob();
-        assertThat(Hex.encode(plainBlob)).isEqualTo(v.get("blob-plain").asText());
+        BlobCodec.Encoded e = codec.encodeWithNonceForTesting(plain, hex("nonce"));
+        assertThat(Hex.encode(e.blob())).isEqualTo(v.get("blob-encrypted").asText());
+        assertThat(e.compressed()).isTrue();
+        assertThat(Hex.encode(codec.encodeWithNonceForTesting(SHORT, hex("short-nonce")).blob()))
+                .isEqualTo(v.get("short-blob-encrypted").asText());
+        BlobCodec none = new BlobCodec(CryptMode.NONE, null);
+        assertThat(Hex.encode(none.encodeChunk(plain, 0, plain.length).blob())).isEqualTo(v.get("blob-plain").asText());
+        assertThat(Hex.encode(none.encodeChunk(SHORT, 0, 3).blob())).isEqualTo(v.get("short-blob-plain").asText());
+        assertThat(Hex.encode(new BlobCodec(CryptMode.SIGN_ONLY, keys()).encodeChunk(plain, 0, plain.length).blob()))
+                .isEqualTo(v.get("blob-plain").asText());
+        byte[] notes = v.get("sealed-plaintext").asText().getBytes(StandardCharsets.UTF_8);
+        assertThat(Hex.encode(codec.sealSmallWithNonceForTesting(notes, hex("sealed-context-hex"), hex("sealed-nonce"))))
+                .isEqualTo(v.get("sealed-blob").asText());
+        assertThat(hex("sealed-context-hex")).isEqualTo(Digests.sha256(
+                "coffer-notes/host/web1/2026-11-23T10:15:00Z".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void committedBlobsDecodeWithTheCodec() {
-        ChunkId id = ChunkId.parse(v.get("chunk-id-encrypted").asText());
-        assertThat(new BlobCodec(CryptMode.ENCRYPT, keys()).decodeChunk(id, Hex.decode(v.get("blob-encrypted").asText())))
-                .isEqualTo(plain);
-        ChunkId pid = ChunkId.parse(v.get("chunk-id-plain").asText());
-        assertThat(new BlobCodec(CryptMode.NONE, null).decodeChunk(pid, Hex.decode(v.get("blob-plain").asText())))
-                .isEqualTo(plain);
+        BlobCodec enc = new BlobCodec(CryptMode.ENCRYPT, keys());
+        BlobCodec none = new BlobCodec(CryptMode.NONE, null);
+        assertThat(enc.decodeChunk(ChunkId.parse(v.get("chunk-id-encrypted").asText()), hex("blob-encrypted"))).isEqualTo(plain);
+        assertThat(enc.decodeChunk(ChunkId.parse(v.get("short-chunk-id-encrypted").asText()), hex("short-blob-encrypted")))
+                .isEqualTo(SHORT);
+        assertThat(none.decodeChunk(ChunkId.parse(v.get("chunk-id-plain").asText()), hex("blob-plain"))).isEqualTo(plain);
+        assertThat(none.decodeChunk(ChunkId.parse(v.get("short-chunk-id-plain").asText()), hex("short-blob-plain")))
+                .isEqualTo(SHORT);
+        assertThat(enc.openSmall(hex("sealed-blob"), hex("sealed-context-hex")))
+                .isEqualTo(v.get("sealed-plaintext").asText().getBytes(StandardCharsets.UTF_8));
+        assertThat(BlobCodec.inspect(hex("blob-encrypted"))).isEqualTo(new BlobCodec.BlobInfo(1, true, true, hex("blob-encrypted").length - 12));
+        assertThat(BlobCodec.inspect(hex("short-blob-plain"))).isEqualTo(new BlobCodec.BlobInfo(1, false, false, 3));
+        assertThat(BlobCodec.inspect(hex("sealed-blob")).kind()).isEqualTo(2);
     }
 
     /** Reads the committed blob following design.md alone: HKDF by hand, the header, the AAD, GCM, zstd. */
     @Test
     void independentReaderFollowingTheSpec() throws Exception {
-        byte[] blob = Hex.decode(v.get("blob-encrypted").asText());
+        byte[] blob = hex("blob-encrypted");
         assertThat(Arrays.copyOf(blob, 4)).isEqualTo(new byte[] {0x43, 0x46, 0x42, 0x01});
         int kind = blob[4];
         int flags = blob[5];
         assertThat(kind).isEqualTo(1);
         assertThat(flags).isEqualTo(3); // encrypted, compressed
+        assertThat(blob[6]).isZero();
+        assertThat(blob[7]).isZero();
         CRC32C crc = new CRC32C();
         crc.update(blob, 12, blob.length - 12);
         long stored = (blob[8] & 0xffL) | (blob[9] & 0xffL) << 8 | (blob[10] & 0xffL) << 16 | (blob[11] & 0xffL) << 24;
         assertThat(stored).isEqualTo(crc.getValue());
         byte[] aeadKey = hkdf(key, "coffer/v1/aead");
-        byte[] id = Hex.decode(v.get("chunk-id-encrypted").asText());
+        byte[] id = hex("chunk-id-encrypted");
         byte[] aad = new byte[14 + 2 + 32];
         System.arraycopy("coffer-blob-v1".getBytes(StandardCharsets.US_ASCII), 0, aad, 0, 14);
         aad[14] = (byte) kind;
@@ -96,6 +136,7 @@ class KnownAnswerTest {
         c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(aeadKey, "AES"), new GCMParameterSpec(128, blob, 12, 12));
         c.updateAAD(aad);
         byte[] compressed = c.doFinal(blob, 24, blob.length - 24);
+        assertThat(Zstd.getFrameContentSize(compressed)).isEqualTo(plain.length);
         byte[] out = Zstd.decompress(compressed, (int) Zstd.getFrameContentSize(compressed));
         assertThat(out).isEqualTo(plain);
         Mac mac = Mac.getInstance("HmacSHA256", "SunJCE");
@@ -106,6 +147,10 @@ class KnownAnswerTest {
             fp.append(fp.isEmpty() ? "" : ":").append(String.format("%02x", b));
         }
         assertThat(fp.toString()).isEqualTo(v.get("fingerprint").asText());
+        // the gear table, from its definition
+        mac.init(new SecretKeySpec(hkdf(key, "coffer/v1/chunker"), "HmacSHA256"));
+        byte[] g3 = mac.doFinal(new byte[] {'g', 'e', 'a', 'r', 3});
+        assertThat(Hex.encode(Arrays.copyOf(g3, 8))).isEqualTo(v.get("gear-keyed-0-3").get(3).asText());
     }
 
     /** RFC 5869 HKDF, one output block, written out from the RFC with the JDK's HMAC. */
@@ -124,21 +169,28 @@ class KnownAnswerTest {
         long[] g = keys().gearTable();
         long[] u = CdcChunker.unkeyedGear();
         for (int i = 0; i < 4; i++) {
-            assertThat(Long.toHexString(g[i])).isEqualTo(v.get("gear-keyed-0-3").get(i).asText());
-            assertThat(Long.toHexString(u[i])).isEqualTo(v.get("gear-unkeyed-0-3").get(i).asText());
+            assertThat(String.format("%016x", g[i])).isEqualTo(v.get("gear-keyed-0-3").get(i).asText());
+            assertThat(String.format("%016x", u[i])).isEqualTo(v.get("gear-unkeyed-0-3").get(i).asText());
         }
-        byte[] stream = new byte[20 << 20];
+        byte[] stream = xorshiftStream(20 << 20);
+        int average = v.get("cdc-average").asInt();
+        assertThat(cuts(new CdcChunker(u, average), stream)).isEqualTo(list(v.get("cdc-cuts-unkeyed")));
+        assertThat(cuts(new CdcChunker(g, average), stream)).isEqualTo(list(v.get("cdc-cuts-keyed")));
+    }
+
+    /** The documented test stream: xorshift64 from seed 1, each value as 8 little-endian bytes. */
+    static byte[] xorshiftStream(int n) {
+        byte[] stream = new byte[n];
         long x = 1;
         for (int i = 0; i < stream.length; i += 8) {
             x ^= x << 13;
             x ^= x >>> 7;
             x ^= x << 17;
-            for (int j = 0; j < 8; j++) {
+            for (int j = 0; j < 8 && i + j < n; j++) {
                 stream[i + j] = (byte) (x >>> (8 * j));
             }
         }
-        assertThat(cuts(new CdcChunker(u, 1 << 20), stream)).isEqualTo(list(v.get("cdc-cuts-unkeyed")));
-        assertThat(cuts(new CdcChunker(g, 1 << 20), stream)).isEqualTo(list(v.get("cdc-cuts-keyed")));
+        return stream;
     }
 
     private static List<Integer> cuts(CdcChunker c, byte[] s) {
@@ -165,22 +217,36 @@ class KnownAnswerTest {
         }
         KeyFile kf = KeyFile.parse(json);
         assertThat(kf.hint()).isEqualTo("the usual");
+        assertThat(kf.kdf()).isEqualTo(new KeyFile.ScryptParams(1024, 8, 1));
         try (DataKey k = kf.unwrap("correct horse battery staple".toCharArray())) {
             assertThat(k.exposeBytesDangerous()).isEqualTo(key);
             assertThat(k.fingerprint().toString()).isEqualTo(v.get("fingerprint").asText());
         }
+        // the same file written out again is byte-identical: field order and formatting are stable
+        assertThat(new String(kf.toJson(), StandardCharsets.UTF_8)).isEqualTo(new String(json, StandardCharsets.UTF_8));
     }
 
     @Test
     void hkdfMatchesRfc5869TestCases() {
-        // RFC 5869 A.1
-        byte[] okm = Hkdf.deriveSha256(Hex.decode("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"),
-                Hex.decode("000102030405060708090a0b0c"), Hex.decode("f0f1f2f3f4f5f6f7f8f9"), 42);
-        assertThat(Hex.encode(okm)).isEqualTo(
+        // A.1: basic
+        assertThat(Hex.encode(Hkdf.deriveSha256(Hex.decode("0b".repeat(22)), Hex.decode("000102030405060708090a0b0c"),
+                Hex.decode("f0f1f2f3f4f5f6f7f8f9"), 42))).isEqualTo(
                 "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
-        // RFC 5869 A.3 (empty salt and info)
-        byte[] okm3 = Hkdf.deriveSha256(Hex.decode("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"), null, new byte[0], 42);
-        assertThat(Hex.encode(okm3)).isEqualTo(
-                "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
+        // A.2: longer inputs and outputs (three blocks)
+        assertThat(Hex.encode(Hkdf.deriveSha256(range(0x00, 0x50), range(0x60, 0xb0), range(0xb0, 0x100), 82))).isEqualTo(
+                "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09"
+                        + "da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87");
+        // A.3: zero-length salt and info (null and empty mean the same)
+        String a3 = "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8";
+        assertThat(Hex.encode(Hkdf.deriveSha256(Hex.decode("0b".repeat(22)), null, new byte[0], 42))).isEqualTo(a3);
+        assertThat(Hex.encode(Hkdf.deriveSha256(Hex.decode("0b".repeat(22)), new byte[0], null, 42))).isEqualTo(a3);
+    }
+
+    private static byte[] range(int from, int to) {
+        byte[] b = new byte[to - from];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (from + i);
+        }
+        return b;
     }
 }
