@@ -26,7 +26,6 @@ import dev.coffer.core.keys.KeyFile;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -44,41 +43,6 @@ class MutationFuzzTest {
     static final int ITERATIONS = Integer.getInteger("fuzz.iterations", 4000);
     static final KeySet KEYS = KeySet.derive(DataKey.fromBytesDangerous(new byte[32]));
 
-    static byte[] mutate(byte[] in, Random r) {
-        byte[] b = in.clone();
-        int ops = 1 + r.nextInt(4);
-        for (int i = 0; i < ops && b.length > 0; i++) {
-            int at = r.nextInt(b.length);
-            switch (r.nextInt(6)) {
-                case 0 -> b[at] ^= (byte) (1 << r.nextInt(8));
-                case 1 -> b[at] = (byte) r.nextInt(256);
-                case 2 -> b = Arrays.copyOf(b, at);
-                case 3 -> {
-                    byte[] n = new byte[b.length + 1 + r.nextInt(8)];
-                    System.arraycopy(b, 0, n, 0, at);
-                    for (int k = at; k < at + n.length - b.length; k++) {
-                        n[k] = (byte) (r.nextBoolean() ? 0xff : r.nextInt(256));
-                    }
-                    System.arraycopy(b, at, n, at + n.length - b.length, b.length - at);
-                    b = n;
-                }
-                case 4 -> {
-                    int len = Math.min(b.length - at, 1 + r.nextInt(16));
-                    byte[] n = new byte[b.length - len];
-                    System.arraycopy(b, 0, n, 0, at);
-                    System.arraycopy(b, at + len, n, at, b.length - at - len);
-                    b = n;
-                }
-                default -> {
-                    int from = r.nextInt(b.length);
-                    int len = Math.min(Math.min(b.length - at, b.length - from), 1 + r.nextInt(32));
-                    System.arraycopy(b, from, b, at, len);
-                }
-            }
-        }
-        return b;
-    }
-
     static void fuzz(String name, byte[] valid, Consumer<byte[]> parser) {
         fuzz(name, valid, java.util.function.UnaryOperator.identity(), parser);
     }
@@ -89,7 +53,7 @@ class MutationFuzzTest {
         Random r = new Random(name.hashCode());
         long deadline = System.nanoTime() + 20_000_000_000L;
         for (int i = 0; i < ITERATIONS && System.nanoTime() < deadline; i++) {
-            byte[] m = repair.apply(mutate(valid, r));
+            byte[] m = repair.apply(Mutator.mutate(valid, r));
             try {
                 parser.accept(m);
             } catch (CofferException expected) {
