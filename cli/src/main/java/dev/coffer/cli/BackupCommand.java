@@ -67,6 +67,11 @@ final class BackupCommand implements Callable<Integer> {
                     + "'coffer key import-master-pubkey', if any)")
     java.nio.file.Path masterPubkey;
 
+    @Option(names = "--rate", paramLabel = "MBPS",
+            description = "Cap the rate of storing new chunks at MBPS megabytes (10^6 bytes) per second, so the backup "
+                    + "does not starve the host's real work of network or disk bandwidth")
+    Double rate;
+
     @Option(names = "--quiet", description = "No progress and no summary")
     boolean quiet;
 
@@ -98,6 +103,9 @@ final class BackupCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--change-detection must be data or metadata, not "
                     + changeDetection);
         }
+        if (rate != null && !(rate > 0 && rate <= 1e6)) {
+            throw new ParameterException(spec.commandLine(), "--rate must be a positive number of MB/s, not " + rate);
+        }
         int average = parseSize(chunkSize);
         BackupGroup group = new BackupGroup(ns, backupType, backupId != null ? backupId : hostname());
         boolean existed = Files.isDirectory(java.nio.file.Path.of(repo.location()));
@@ -112,8 +120,11 @@ final class BackupCommand implements Callable<Integer> {
             escrow = dev.coffer.core.keys.MasterKey.escrow(dataKey, pub);
         }
         try (Repository r = repo.openOrCreate()) {
-            if (!existed && !quiet) {
+            if (!existed && !quiet && !repo.isRemote()) {
                 err.println("coffer: created datastore " + r.location());
+            }
+            if (rate != null) {
+                r.limitRate((long) (rate * 1_000_000));
             }
             BackupStats stats = new BackupStats();
             int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();

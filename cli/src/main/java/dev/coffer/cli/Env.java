@@ -9,18 +9,24 @@ final class Env {
     static final String KEY_PASSPHRASE = "COFFER_KEY_PASSPHRASE";
     static final String NEW_KEY_PASSPHRASE = "COFFER_NEW_KEY_PASSPHRASE";
     static final String MASTER_KEY_PASSPHRASE = "COFFER_MASTER_KEY_PASSPHRASE";
+    static final String PASSWORD = "COFFER_PASSWORD";
+    static final String NEW_PASSWORD = "COFFER_NEW_PASSWORD";
+    static final String FINGERPRINT = "COFFER_FINGERPRINT";
 
     private Env() {
     }
 
+    /** Values that take the place of the process environment, for commands run in-process by tests. */
+    static final java.util.Map<String, String> OVERRIDES = new java.util.concurrent.ConcurrentHashMap<>();
+
     static String get(String name) {
-        String v = System.getenv(name);
+        String v = OVERRIDES.containsKey(name) ? OVERRIDES.get(name) : System.getenv(name);
         return v == null || v.isEmpty() ? null : v;
     }
 
     static Path home() {
         String h = System.getProperty("user.home");
-        String env = System.getenv("HOME");
+        String env = get("HOME");
         return Path.of(env != null && !env.isEmpty() ? env : h);
     }
 

@@ -82,7 +82,7 @@ final class KeyCommand implements Runnable {
         }
 
         private char[] newPassphrase() {
-            char[] p = key.passphraseFile != null || key.passphraseCommand != null || System.getenv(Env.KEY_PASSPHRASE) != null
+            char[] p = key.passphraseFile != null || key.passphraseCommand != null || Env.get(Env.KEY_PASSPHRASE) != null
                     ? key.passphrase("")
                     : Terminal.promptNew("New passphrase: ", "no passphrase given and no terminal to ask on",
                             "set COFFER_KEY_PASSPHRASE, use --passphrase-file, or --kdf none for a key without passphrase");
@@ -128,7 +128,7 @@ final class KeyCommand implements Runnable {
     }
 
     static char[] masterPassphrase(String prompt, boolean confirm) {
-        String env = System.getenv(Env.MASTER_KEY_PASSPHRASE);
+        String env = Env.get(Env.MASTER_KEY_PASSPHRASE);
         if (env != null) {
             return env.toCharArray();
         }
@@ -557,7 +557,7 @@ final class KeyCommand implements Runnable {
                             pick.add(rnd.nextInt(idx.chunkCount()));
                         }
                         for (int i : pick) {
-                            snap.codec().decodeChunk(idx.id(i), r.readChunk(idx.id(i)));
+                            snap.codec().decodeChunk(idx.id(i), r.readChunk(snap.ref(), idx.id(i)));
                             checked++;
                         }
                     }

@@ -104,7 +104,7 @@ final class KeyOptions {
 
     /** A new passphrase: COFFER_NEW_KEY_PASSPHRASE, or asked twice on the terminal; at least 8 characters. */
     static char[] newPassphrase(String what) {
-        String env = System.getenv(Env.NEW_KEY_PASSPHRASE);
+        String env = Env.get(Env.NEW_KEY_PASSPHRASE);
         char[] p = env != null ? env.toCharArray()
                 : Terminal.promptNew("New passphrase for " + what + ": ",
                         "a new passphrase is needed and there is no terminal to ask on",
@@ -124,7 +124,7 @@ final class KeyOptions {
         if (passphraseCommand != null) {
             return fromCommand(passphraseCommand);
         }
-        String env = System.getenv(Env.KEY_PASSPHRASE);
+        String env = Env.get(Env.KEY_PASSPHRASE);
         if (env != null) {
             return env.toCharArray();
         }

@@ -15,6 +15,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {BackupCommand.class, SnapshotsCommand.class, LsCommand.class, RestoreCommand.class,
                 SnapshotCommand.class, KeyCommand.class, MaintenanceCommands.Verify.class, MaintenanceCommands.Gc.class,
                 MaintenanceCommands.PruneCmd.class, MaintenanceCommands.Drill.class, BenchmarkCommand.class,
+                ServerCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int OK = 0;

@@ -1,6 +1,8 @@
 package dev.coffer.cli;
 
+import dev.coffer.client.remote.RemoteRepository;
 import dev.coffer.client.repo.LocalRepository;
+import dev.coffer.client.repo.Repository;
 import dev.coffer.client.restore.RestoreEngine;
 import dev.coffer.client.snapshot.OpenSnapshot;
 import dev.coffer.client.snapshot.SnapshotSpec;
@@ -34,9 +36,7 @@ final class MaintenanceCommands {
     private MaintenanceCommands() {
     }
 
-    static LocalRepository local(RepoOptions repo) {
-        return (LocalRepository) repo.open();
-    }
+
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Check that every chunk of the snapshots is present and intact. Without --decrypt no key is "
@@ -68,9 +68,14 @@ final class MaintenanceCommands {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (LocalRepository r = local(repo)) {
+            try (Repository any = repo.open()) {
+                List<SnapshotRef> list = snapshot != null ? List.of(SnapshotSpec.resolve(any, ns, snapshot)) : any.snapshots(ns);
+                if (any instanceof RemoteRepository remote) {
+                    return RemoteVerify.run(remote, ns, snapshot == null ? null : list.get(0), list, decrypt ? key.keys() : null,
+                            outdatedAfter, out);
+                }
+                LocalRepository r = (LocalRepository) any;
                 Datastore ds = r.datastore();
-                List<SnapshotRef> list = snapshot != null ? List.of(SnapshotSpec.resolve(r, ns, snapshot)) : r.snapshots(ns);
                 Verifier.ChunkCheck check = Verifier.KEYLESS;
                 if (decrypt) {
                     var keys = key.keys();
@@ -120,9 +125,19 @@ final class MaintenanceCommands {
 
         @Override
         public Integer call() {
-            try (LocalRepository r = local(repo)) {
-                GarbageCollector.Report rep = GarbageCollector.run(r.datastore());
+            try (Repository any = repo.open()) {
                 PrintWriter out = spec.commandLine().getOut();
+                if (any instanceof RemoteRepository remote) {
+                    var j = remote.gc();
+                    out.println("removed " + Units.count(j.path("removed-chunks").asLong()) + " chunks ("
+                            + Units.bytes(j.path("removed-bytes").asLong()) + "), kept " + Units.count(j.path("kept-chunks").asLong())
+                            + " chunks (" + Units.bytes(j.path("kept-bytes").asLong()) + ")");
+                    out.println(String.format(Locale.ROOT, "%d snapshots: dedup and compression factor %.2f",
+                            j.path("snapshots").asLong(), j.path("dedup-factor").asDouble()));
+                    return Main.OK;
+                }
+                LocalRepository r = (LocalRepository) any;
+                GarbageCollector.Report rep = GarbageCollector.run(r.datastore());
                 out.println("removed " + Units.count(rep.removedChunks()) + " chunks (" + Units.bytes(rep.removedBytes())
                         + "), kept " + Units.count(rep.keptChunks()) + " chunks (" + Units.bytes(rep.keptBytes()) + ")");
                 out.println(String.format(Locale.ROOT, "%d snapshots hold %s of data: dedup and compression factor %.2f",
@@ -170,28 +185,18 @@ final class MaintenanceCommands {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "prune takes TYPE/ID, not " + group);
             }
             PrintWriter out = spec.commandLine().getOut();
-            try (LocalRepository r = local(repo)) {
-                Datastore ds = r.datastore();
+            try (Repository r = repo.open()) {
                 BackupGroup g = new BackupGroup(ns, parts[0], parts[1]);
-                List<SnapshotRef> list = ds.snapshots(g);
-                Set<SnapshotRef> prot = new HashSet<>();
-                for (SnapshotRef s : list) {
-                    if (ds.isProtected(s)) {
-                        prot.add(s);
-                    }
-                }
+                List<Prune.Decision> plan = r.prune(g, rules, ZoneId.systemDefault(), dryRun);
                 int removed = 0;
-                for (Prune.Decision d : Prune.plan(list, prot, rules, ZoneId.systemDefault())) {
+                for (Prune.Decision d : plan) {
                     out.printf("%-6s %s  (%s)%n", d.keep() ? "keep" : "remove", d.snapshot().name(), d.reason());
                     if (!d.keep()) {
                         removed++;
-                        if (!dryRun) {
-                            ds.forgetSnapshot(d.snapshot());
-                        }
                     }
                 }
-                out.println(dryRun ? "dry run: would remove " + removed + " of " + list.size() + " snapshots"
-                        : "removed " + removed + " of " + list.size() + " snapshots; run 'coffer gc' to free their space");
+                out.println(dryRun ? "dry run: would remove " + removed + " of " + plan.size() + " snapshots"
+                        : "removed " + removed + " of " + plan.size() + " snapshots; run 'coffer gc' to free their space");
             }
             return Main.OK;
         }
@@ -222,7 +227,7 @@ final class MaintenanceCommands {
         @Override
         public Integer call() throws java.io.IOException {
             PrintWriter out = spec.commandLine().getOut();
-            try (LocalRepository r = local(repo)) {
+            try (Repository r = repo.open()) {
                 SnapshotRef ref = SnapshotSpec.resolve(r, ns, snapshot);
                 OpenSnapshot snap = OpenSnapshot.open(r, ref, key::keys);
                 java.nio.file.Path dir = tmpdir != null ? java.nio.file.Files.createTempDirectory(tmpdir, "coffer-drill-")
@@ -234,7 +239,7 @@ final class MaintenanceCommands {
                 } finally {
                     dev.coffer.store.AtomicFiles.deleteTree(dir);
                 }
-                dev.coffer.client.restore.Drill.record(r.datastore(), ref, result);
+                dev.coffer.client.restore.Drill.record(r, ref, result, r instanceof LocalRepository);
                 if (!result.passed()) {
                     out.println("drill FAILED " + ref.name() + ": " + result.error());
                     throw new CofferException("restore drill of " + ref.name() + " failed: " + result.error());

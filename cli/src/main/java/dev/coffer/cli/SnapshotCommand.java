@@ -34,7 +34,7 @@ final class SnapshotCommand implements Runnable {
         }
 
         @Override
-        void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref) {
+        void run(dev.coffer.client.repo.Repository r, SnapshotRef ref) {
             r.forget(ref);
             spec.commandLine().getOut().println("forgot snapshot " + ref.name());
         }
@@ -60,20 +60,20 @@ final class SnapshotCommand implements Runnable {
         @Override
         public Integer call() {
             check();
-            try (dev.coffer.client.repo.LocalRepository r = (dev.coffer.client.repo.LocalRepository) repo.open()) {
+            try (dev.coffer.client.repo.Repository r = repo.open()) {
                 run(r, SnapshotSpec.resolve(r, ns, snapshot));
             }
             return Main.OK;
         }
 
-        abstract void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref);
+        abstract void run(dev.coffer.client.repo.Repository r, SnapshotRef ref);
     }
 
     @Command(name = "protect", mixinStandardHelpOptions = true, description = "Keep the snapshot from forget and prune.")
     static final class Protect extends OnSnapshot {
         @Override
-        void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref) {
-            r.datastore().writeSnapshotSideFile(ref, dev.coffer.store.Datastore.PROTECTED, new byte[0]);
+        void run(dev.coffer.client.repo.Repository r, SnapshotRef ref) {
+            r.writeSideFile(ref, dev.coffer.store.Datastore.PROTECTED, new byte[0]);
             spec.commandLine().getOut().println("protected " + ref.name());
         }
     }
@@ -81,8 +81,8 @@ final class SnapshotCommand implements Runnable {
     @Command(name = "unprotect", mixinStandardHelpOptions = true, description = "Allow forget and prune again.")
     static final class Unprotect extends OnSnapshot {
         @Override
-        void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref) {
-            r.datastore().writeSnapshotSideFile(ref, dev.coffer.store.Datastore.PROTECTED, null);
+        void run(dev.coffer.client.repo.Repository r, SnapshotRef ref) {
+            r.writeSideFile(ref, dev.coffer.store.Datastore.PROTECTED, null);
             spec.commandLine().getOut().println("unprotected " + ref.name());
         }
     }
@@ -98,7 +98,7 @@ final class SnapshotCommand implements Runnable {
         KeyOptions key;
 
         @Override
-        void run(dev.coffer.client.repo.LocalRepository r, SnapshotRef ref) {
+        void run(dev.coffer.client.repo.Repository r, SnapshotRef ref) {
             var snap = dev.coffer.client.snapshot.OpenSnapshot.open(r, ref, key::keys);
             boolean sealed = snap.body().cryptMode() == dev.coffer.core.crypto.CryptMode.ENCRYPT;
             String file = sealed ? "notes.blob" : "notes.txt";
@@ -107,12 +107,12 @@ final class SnapshotCommand implements Runnable {
             if (set != null) {
                 byte[] text = set.getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 byte[] data = set.isEmpty() ? null : sealed ? snap.codec().sealSmall(text, context) : text;
-                r.datastore().writeSnapshotSideFile(ref, file, data);
+                r.writeSideFile(ref, file, data);
                 spec.commandLine().getOut().println(set.isEmpty() ? "removed the notes of " + ref.name()
                         : "set the notes of " + ref.name());
                 return;
             }
-            byte[] stored = r.datastore().readSnapshotSideFile(ref, file);
+            byte[] stored = r.readSideFile(ref, file);
             if (stored != null) {
                 byte[] text = sealed ? snap.codec().openSmall(stored, context) : stored;
                 spec.commandLine().getOut().println(new String(text, java.nio.charset.StandardCharsets.UTF_8));

@@ -97,17 +97,12 @@ final class SnapshotsCommand implements Callable<Integer> {
             m.put("size", null);
             m.put("error", e.getMessage());
         }
-        if (r instanceof dev.coffer.client.repo.LocalRepository l) {
-            var st = dev.coffer.store.maint.Verifier.state(l.datastore(), s);
-            m.put("verify", st == null ? "none" : st.state());
-            if (st != null) {
-                m.put("verify-time", st.time().toString());
-            }
-            m.put("protected", l.datastore().isProtected(s));
-        } else {
-            m.put("verify", "none");
-            m.put("protected", false);
+        var st = r.status(s);
+        m.put("verify", st.verify());
+        if (st.verifyTime() != null) {
+            m.put("verify-time", st.verifyTime().toString());
         }
+        m.put("protected", st.isProtected());
         return m;
     }
 }

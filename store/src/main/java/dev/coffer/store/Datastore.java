@@ -955,6 +955,44 @@ public final class Datastore implements AutoCloseable {
         }
     }
 
+    /** The file in a group directory that names the group's owner (server datastores). */
+    public static final String OWNER = "owner";
+
+    /** The owner recorded for a group (a server authid), or null when none is (or the group does not exist). */
+    public String groupOwner(BackupGroup group) {
+        ensureOpen();
+        try {
+            String s = Files.readString(groupDir(group).resolve(OWNER), java.nio.charset.StandardCharsets.UTF_8).strip();
+            return s.isEmpty() ? null : s;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot read the owner of group " + group, e);
+        }
+    }
+
+    /**
+     * Records {@code owner} for a group that has none yet and returns the owner now recorded (the existing
+     * one when there was one). Creates the group directory when needed.
+     */
+    public String claimGroupOwner(BackupGroup group, String owner) {
+        ensureOpen();
+        Path dir = groupDir(group);
+        try {
+            Files.createDirectories(dir);
+            try (Locks.GroupLock _ = Locks.lockGroup(dir)) {
+                String existing = groupOwner(group);
+                if (existing != null) {
+                    return existing;
+                }
+                AtomicFiles.write(dir.resolve(OWNER), (owner + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+                return owner;
+            }
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot record the owner of group " + group, e);
+        }
+    }
+
     // ---------------------------------------------------------------- locking
 
     /**

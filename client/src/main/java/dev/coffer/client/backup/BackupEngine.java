@@ -88,7 +88,7 @@ public final class BackupEngine {
     }
 
     private Result write(BlobCodec codec, Chunker cdc, Instant time, long start) {
-        try (Repository.SnapshotSession session = o.repo().beginSnapshot(o.group(), time);
+        try (Repository.SnapshotSession session = o.repo().beginSnapshot(o.group(), time, o.mode());
                 ChunkUploader uploader = new ChunkUploader(o.repo(), codec, o.threads(), stats)) {
             List<ArchiveRef> refs = new ArrayList<>();
             for (ArchiveSpec a : o.archives()) {

@@ -5,13 +5,20 @@ import dev.coffer.store.BackupGroup;
 import dev.coffer.store.Datastore;
 import dev.coffer.store.SnapshotRef;
 import dev.coffer.store.SnapshotWriter;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.store.maint.Prune;
+import dev.coffer.store.maint.Verifier;
 import java.nio.file.Path;
+import java.time.ZoneId;
+import java.util.HashSet;
+import java.util.Set;
 import java.time.Instant;
 import java.util.List;
 
 /** A datastore on a local (or mounted) filesystem, used in-process with no server. */
 public final class LocalRepository implements Repository {
     private final Datastore store;
+    private volatile Throttle throttle;
 
     private LocalRepository(Datastore store) {
         this.store = store;
@@ -48,11 +55,15 @@ public final class LocalRepository implements Repository {
 
     @Override
     public boolean insertChunk(ChunkId id, byte[] blob, int off, int len) {
+        Throttle t = throttle;
+        if (t != null) {
+            t.acquire(len);
+        }
         return store.insertChunk(id, blob, off, len);
     }
 
     @Override
-    public byte[] readChunk(ChunkId id) {
+    public byte[] readChunk(SnapshotRef snapshot, ChunkId id) {
         return store.readChunk(id);
     }
 
@@ -72,7 +83,7 @@ public final class LocalRepository implements Repository {
     }
 
     @Override
-    public SnapshotSession beginSnapshot(BackupGroup group, Instant time) {
+    public SnapshotSession beginSnapshot(BackupGroup group, Instant time, CryptMode mode) {
         SnapshotWriter writer = store.beginSnapshot(group, time);
         return new SnapshotSession() {
             @Override
@@ -98,14 +109,49 @@ public final class LocalRepository implements Repository {
     }
 
     @Override
-    public boolean failedVerification(SnapshotRef snapshot) {
-        var st = dev.coffer.store.maint.Verifier.state(store, snapshot);
-        return st != null && !st.state().equals("ok");
+    public Status status(SnapshotRef snapshot) {
+        Verifier.State st = Verifier.state(store, snapshot);
+        return new Status(st == null ? "none" : st.state(), st == null ? null : st.time(), store.isProtected(snapshot));
+    }
+
+    @Override
+    public byte[] readSideFile(SnapshotRef snapshot, String name) {
+        return store.readSnapshotSideFile(snapshot, name);
+    }
+
+    @Override
+    public void writeSideFile(SnapshotRef snapshot, String name, byte[] data) {
+        store.writeSnapshotSideFile(snapshot, name, data);
+    }
+
+    @Override
+    public List<Prune.Decision> prune(BackupGroup group, Prune.Rules rules, ZoneId zone, boolean dryRun) {
+        List<SnapshotRef> list = store.snapshots(group);
+        Set<SnapshotRef> prot = new HashSet<>();
+        for (SnapshotRef r : list) {
+            if (store.isProtected(r)) {
+                prot.add(r);
+            }
+        }
+        List<Prune.Decision> plan = Prune.plan(list, prot, rules, zone);
+        if (!dryRun) {
+            for (Prune.Decision d : plan) {
+                if (!d.keep()) {
+                    store.forgetSnapshot(d.snapshot());
+                }
+            }
+        }
+        return plan;
     }
 
     @Override
     public void forget(SnapshotRef snapshot) {
         store.forgetSnapshot(snapshot);
+    }
+
+    @Override
+    public void limitRate(long bytesPerSecond) {
+        throttle = bytesPerSecond > 0 ? new Throttle(bytesPerSecond) : null;
     }
 
     @Override

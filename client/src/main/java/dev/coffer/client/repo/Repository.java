@@ -3,7 +3,10 @@ package dev.coffer.client.repo;
 import dev.coffer.core.crypto.ChunkId;
 import dev.coffer.store.BackupGroup;
 import dev.coffer.store.SnapshotRef;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.store.maint.Prune;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 
 /**
@@ -27,7 +30,11 @@ public interface Repository extends AutoCloseable {
     /** Stores a blob under its id; returns false when the repository already had it. */
     boolean insertChunk(ChunkId id, byte[] blob, int off, int len);
 
-    byte[] readChunk(ChunkId id);
+    /**
+     * Reads a chunk that {@code snapshot} references (a server serves only chunks of snapshots the caller may
+     * read, so the snapshot is part of the request).
+     */
+    byte[] readChunk(SnapshotRef snapshot, ChunkId id);
 
     List<SnapshotRef> snapshots(String ns);
 
@@ -35,15 +42,40 @@ public interface Repository extends AutoCloseable {
 
     byte[] readSnapshotFile(SnapshotRef snapshot, String fileName);
 
-    /** Starts writing a snapshot; nothing is visible until {@link SnapshotSession#commit()}. */
-    SnapshotSession beginSnapshot(BackupGroup group, Instant time);
+    /**
+     * Starts writing a snapshot; nothing is visible until {@link SnapshotSession#commit()}. Chunks are touched
+     * and inserted while a session is open.
+     */
+    SnapshotSession beginSnapshot(BackupGroup group, Instant time, CryptMode mode);
 
     void forget(SnapshotRef snapshot);
 
     /** Whether the snapshot's last verification failed (such a snapshot is never a base for reuse). */
     default boolean failedVerification(SnapshotRef snapshot) {
-        return false;
+        Status s = status(snapshot);
+        return s.verify() != null && !s.verify().equals("ok") && !s.verify().equals("none");
     }
+
+    /** What the datastore records beside a snapshot: verify state ("ok", "failed" or "none") and time, protection. */
+    record Status(String verify, Instant verifyTime, boolean isProtected) {
+    }
+
+    Status status(SnapshotRef snapshot);
+
+    /**
+     * A side file of a finished snapshot (protected, notes.txt, notes.blob, drill.json, verify.json), or null
+     * when it has none.
+     */
+    byte[] readSideFile(SnapshotRef snapshot, String name);
+
+    /** Writes, or with null removes, a side file. */
+    void writeSideFile(SnapshotRef snapshot, String name, byte[] data);
+
+    /** Applies keep rules to one group (dry run: only plans); the decisions, oldest first. */
+    List<Prune.Decision> prune(BackupGroup group, Prune.Rules rules, ZoneId zone, boolean dryRun);
+
+    /** Caps the rate at which chunks are stored (sent to a server, or written locally); 0 = no cap. */
+    void limitRate(long bytesPerSecond);
 
     @Override
     void close();

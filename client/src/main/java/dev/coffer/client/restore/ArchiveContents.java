@@ -26,7 +26,7 @@ public final class ArchiveContents {
         }
         Index metaIndex = snap.index(archive, "meta");
         Index payloadIndex = snap.index(archive, "payload");
-        StreamReader meta = new StreamReader(snap.repository(), snap.codec(), metaIndex, executor, 2);
+        StreamReader meta = new StreamReader(snap.repository(), snap.ref(), snap.codec(), metaIndex, executor, 2);
         List<ArchiveEntry> entries = new ArrayList<>();
         try (InputStream in = meta.sequential(); ArchiveReader reader = new ArchiveReader(in, payloadIndex.size())) {
             for (ArchiveEntry e = reader.next(); e != null; e = reader.next()) {

@@ -113,19 +113,22 @@ public final class Drill {
         }
     }
 
-    /** Records the outcome with the snapshot ({@code drill.json}), for reports. */
-    public static void record(Datastore ds, SnapshotRef ref, Result r) {
+    /**
+     * Records the outcome with the snapshot ({@code drill.json}), for reports. The error text names a file, so it
+     * is recorded only when {@code withError} (a local datastore): a server must not learn file names.
+     */
+    public static void record(dev.coffer.client.repo.Repository repo, SnapshotRef ref, Result r, boolean withError) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode o = json.createObjectNode();
         o.put("result", r.passed() ? "pass" : "fail");
         o.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         o.put("files", r.files());
         o.put("bytes", r.bytes());
-        if (r.error() != null) {
+        if (r.error() != null && withError) {
             o.put("error", r.error());
         }
         try {
-            ds.writeSnapshotSideFile(ref, STATE_FILE, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+            repo.writeSideFile(ref, STATE_FILE, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

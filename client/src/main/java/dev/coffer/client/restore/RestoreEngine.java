@@ -97,7 +97,7 @@ public final class RestoreEngine implements AutoCloseable {
         List<ArchiveEntry> all = ArchiveContents.read(snap, archive, pool);
         List<ArchiveEntry> selected = select(all);
         Index payloadIndex = snap.index(archive, "payload");
-        StreamReader payload = new StreamReader(snap.repository(), snap.codec(), payloadIndex, pool,
+        StreamReader payload = new StreamReader(snap.repository(), snap.ref(), snap.codec(), payloadIndex, pool,
                 Math.max(2, o.threads() * 2));
         long total = 0;
         for (ArchiveEntry e : selected) {
@@ -482,7 +482,7 @@ public final class RestoreEngine implements AutoCloseable {
         }
         fd = device ? Posix.openWrite(target) : Posix.createFile(target, 0600, true, false);
         boolean ok = false;
-        StreamReader reader = new StreamReader(snap.repository(), snap.codec(), index, pool, Math.max(2, o.threads() * 2));
+        StreamReader reader = new StreamReader(snap.repository(), snap.ref(), snap.codec(), index, pool, Math.max(2, o.threads() * 2));
         try {
             for (int i = 0; i < index.chunkCount(); i++) {
                 long start = index.start(i);

@@ -1,6 +1,7 @@
 package dev.coffer.client.snapshot;
 
 import dev.coffer.client.repo.Repository;
+import dev.coffer.store.SnapshotRef;
 import dev.coffer.core.CofferException;
 import dev.coffer.core.crypto.BlobCodec;
 import dev.coffer.core.crypto.ChunkId;
@@ -19,14 +20,16 @@ import java.util.concurrent.Executor;
  */
 public final class StreamReader {
     private final Repository repo;
+    private final SnapshotRef snapshot;
     private final BlobCodec codec;
     private final Index index;
     private final Executor executor;
     private final int readAhead;
     private final Map<Integer, CompletableFuture<byte[]>> cache;
 
-    public StreamReader(Repository repo, BlobCodec codec, Index index, Executor executor, int readAhead) {
+    public StreamReader(Repository repo, SnapshotRef snapshot, BlobCodec codec, Index index, Executor executor, int readAhead) {
         this.repo = repo;
+        this.snapshot = snapshot;
         this.codec = codec;
         this.index = index;
         this.executor = executor;
@@ -71,7 +74,7 @@ public final class StreamReader {
             ChunkId id = index.id(i);
             long expected = index.end(i) - index.start(i);
             f = CompletableFuture.supplyAsync(() -> {
-                byte[] plain = codec.decodeChunk(id, repo.readChunk(id));
+                byte[] plain = codec.decodeChunk(id, repo.readChunk(snapshot, id));
                 if (plain.length != expected) {
                     throw new dev.coffer.core.CorruptDataException("chunk " + id + ": has " + plain.length
                             + " bytes, the index says " + expected);

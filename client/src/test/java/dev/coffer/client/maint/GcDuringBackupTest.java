@@ -72,12 +72,22 @@ class GcDuringBackupTest {
             boolean r = inner.insertChunk(id, blob, off, len);
             return r;
         }
-        @Override public byte[] readChunk(ChunkId id) { return inner.readChunk(id); }
+        @Override public byte[] readChunk(SnapshotRef s, ChunkId id) { return inner.readChunk(s, id); }
         @Override public List<SnapshotRef> snapshots(String ns) { return inner.snapshots(ns); }
         @Override public List<SnapshotRef> snapshots(BackupGroup g) { return inner.snapshots(g); }
         @Override public byte[] readSnapshotFile(SnapshotRef s, String f) { return inner.readSnapshotFile(s, f); }
-        @Override public SnapshotSession beginSnapshot(BackupGroup g, Instant t) { return inner.beginSnapshot(g, t); }
+        @Override public SnapshotSession beginSnapshot(BackupGroup g, Instant t, dev.coffer.core.crypto.CryptMode m) {
+            return inner.beginSnapshot(g, t, m);
+        }
+        @Override public Status status(SnapshotRef s) { return inner.status(s); }
+        @Override public byte[] readSideFile(SnapshotRef s, String n) { return inner.readSideFile(s, n); }
+        @Override public void writeSideFile(SnapshotRef s, String n, byte[] d) { inner.writeSideFile(s, n, d); }
+        @Override public List<dev.coffer.store.maint.Prune.Decision> prune(BackupGroup g, dev.coffer.store.maint.Prune.Rules r,
+                java.time.ZoneId z, boolean d) {
+            return inner.prune(g, r, z, d);
+        }
         @Override public void forget(SnapshotRef s) { inner.forget(s); }
+        @Override public void limitRate(long b) { inner.limitRate(b); }
         @Override public void close() { }
     }
 

@@ -1,0 +1,504 @@
+package dev.coffer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coffer.server.CofferServer;
+import dev.coffer.server.config.ConfigDir;
+import dev.coffer.server.config.ServerAdmin;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real server on loopback (HTTPS, HTTP/2), started and stopped here, and the real client against it: in this
+ * JVM where the environment can be set for it, and as separate processes where one must be killed or two must
+ * run at once.
+ */
+class ServerTest {
+    @TempDir
+    static Path tmp;
+    static ConfigDir config;
+    static CofferServer server;
+    static String url;
+    static Map<String, String> secrets = new HashMap<>();
+    static final String ALICE_PW = "alice-password-1";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        config = ConfigDir.init(tmp.resolve("cfg"));
+        // short idle timeout and login delay keep the test quick
+        Files.writeString(config.path().resolve(ConfigDir.SERVER),
+                "{\"listen\":\"127.0.0.1:0\",\"session-idle-timeout-seconds\":3,\"failed-login-delay-ms\":20}");
+        ServerAdmin admin = new ServerAdmin(config);
+        admin.createDatastore("store1", tmp.resolve("ds1"), false);
+        admin.createDatastore("vault", tmp.resolve("vault"), true);
+        admin.addUser("alice", ALICE_PW.toCharArray());
+        admin.addUser("bob", "bob-password-1".toCharArray());
+        admin.addUser("root", "root-password-1".toCharArray());
+        secrets.put("alice!nightly", admin.addToken("alice", "nightly"));
+        secrets.put("bob!nightly", admin.addToken("bob", "nightly"));
+        for (String who : List.of("alice", "alice!nightly", "bob", "bob!nightly")) {
+            admin.setAcl("/datastore/store1", "DatastoreBackup", who);
+            admin.setAcl("/datastore/vault", "DatastoreBackup", who);
+        }
+        admin.setAcl("/", "Admin", "root");
+        server = CofferServer.start(config, "127.0.0.1:0", "test");
+        url = "127.0.0.1:" + server.port();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @AfterEach
+    void clearEnv() {
+        Env.OVERRIDES.clear();
+    }
+
+    /** Environment for a client of {@code authid} with its own HOME and key. */
+    static Map<String, String> env(Path home, String authid, String datastore) {
+        Map<String, String> e = new HashMap<>();
+        e.put("HOME", home.toString());
+        e.put("COFFER_REPOSITORY", "https://" + authid + "@" + url + "/" + datastore);
+        e.put("COFFER_PASSWORD", authid.equals("alice") ? ALICE_PW : authid.equals("root") ? "root-password-1" : secrets.get(authid));
+        e.put("COFFER_FINGERPRINT", server.fingerprint());
+        e.put("COFFER_KEY_PASSPHRASE", "key-passphrase-1");
+        return e;
+    }
+
+    static Cli.Result inProcess(Map<String, String> env, String... args) {
+        Env.OVERRIDES.clear();
+        Env.OVERRIDES.putAll(env);
+        try {
+            return Cli.run(args);
+        } finally {
+            Env.OVERRIDES.clear();
+        }
+    }
+
+    static Path newHome(String name) throws IOException {
+        Path home = Files.createDirectories(tmp.resolve("home-" + name + "-" + System.nanoTime()));
+        return home;
+    }
+
+    static Path source(String name, String marker) throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("src-" + name));
+        Trees.write(src.resolve("secret-plans-" + marker + ".txt"),
+                ("the launch code is " + marker + "\n").repeat(200).getBytes(StandardCharsets.UTF_8));
+        Trees.write(src.resolve("big.bin"), Trees.random(name.hashCode(), 3_000_000));
+        Trees.write(src.resolve("sub/notes.md"), ("# " + marker + "\n").getBytes(StandardCharsets.UTF_8));
+        return src;
+    }
+
+    @Test
+    void encryptedBackupAndRestoreOverHttpsLeaveNothingReadableOnTheServer() throws Exception {
+        Path home = newHome("a");
+        Map<String, String> e = env(home, "alice!nightly", "store1");
+        assertThat(inProcess(e, "key", "create", "--kdf", "none").code()).isZero();
+        Path src = Files.createDirectories(tmp.resolve("everything"));
+        Trees.everything(src);
+        Trees.write(src.resolve("plans-" + Trees.DISTINCTIVE + ".txt"), Trees.DISTINCTIVE.getBytes(StandardCharsets.UTF_8));
+        Cli.Result b = inProcess(e, "backup", "root.cfar:" + src, "--backup-id", "web1");
+        assertThat(b.code()).as(b.err()).isZero();
+        Cli.Result list = inProcess(e, "snapshots", "--output-format", "json");
+        assertThat(list.code()).as(list.err()).isZero();
+        JsonNode snaps = JSON.readTree(list.out());
+        assertThat(snaps).hasSize(1);
+        assertThat(snaps.get(0).path("crypt-mode").asText()).isEqualTo("encrypt");
+        Path target = tmp.resolve("restored-a");
+        Cli.Result r = inProcess(e, "restore", "host/web1", "root.cfar", target.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        Trees.assertSameTree(src, target);
+
+        // the server's files: no key material, no file name, no file content, no secret
+        byte[] keyFile = Files.readAllBytes(home.resolve(".config/coffer/encryption-key.json"));
+        JsonNode kf = JSON.readTree(keyFile);
+        List<byte[]> needles = new ArrayList<>();
+        needles.add(Trees.DISTINCTIVE.getBytes(StandardCharsets.UTF_8));
+        needles.add(ALICE_PW.getBytes(StandardCharsets.UTF_8));
+        needles.add(secrets.get("alice!nightly").getBytes(StandardCharsets.UTF_8));
+        kf.fields().forEachRemaining(f -> {
+            if (f.getValue().isTextual() && f.getValue().asText().length() >= 24 && !f.getKey().equals("fingerprint")) {
+                needles.add(f.getValue().asText().getBytes(StandardCharsets.UTF_8));
+                try {
+                    needles.add(Base64.getDecoder().decode(f.getValue().asText()));
+                } catch (IllegalArgumentException ignored) {
+                    // not base64
+                }
+            }
+        });
+        assertThat(needles.size()).isGreaterThan(3);
+        for (Path root : List.of(config.path(), tmp.resolve("ds1"))) {
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path p : files.filter(Files::isRegularFile).toList()) {
+                    byte[] data = Files.readAllBytes(p);
+                    for (byte[] n : needles) {
+                        assertThat(indexOf(data, n)).as("%s holds a secret or plaintext", p).isEqualTo(-1);
+                    }
+                    assertThat(p.toString()).doesNotContain(Trees.DISTINCTIVE);
+                }
+            }
+        }
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
+    void backupTokenCannotDeletePruneOrReadAnotherOwnersGroup() throws Exception {
+        Path bobHome = newHome("bob");
+        Map<String, String> bob = env(bobHome, "bob!nightly", "store1");
+        assertThat(inProcess(bob, "key", "create", "--kdf", "none").code()).isZero();
+        Path src = source("bob", "BOBMARK");
+        assertThat(inProcess(bob, "backup", "d.cfar:" + src, "--backup-id", "bobhost").code()).isZero();
+        assertThat(inProcess(bob, "backup", "d.cfar:" + src, "--backup-id", "bobhost").code()).isZero();
+        String snap = JSON.readTree(inProcess(bob, "snapshots", "--output-format", "json").out())
+                .get(0).path("snapshot").asText();
+
+        // bob's own token may not delete or prune even its own backups: ransomware on the host cannot either
+        Cli.Result forget = inProcess(bob, "snapshot", "forget", snap);
+        assertThat(forget.code()).isEqualTo(1);
+        assertThat(forget.err()).contains("permission denied").contains("may not forget snapshots").doesNotContain("Exception");
+        Cli.Result prune = inProcess(bob, "prune", "host/bobhost", "--keep-last", "1");
+        assertThat(prune.code()).isEqualTo(1);
+        assertThat(prune.err()).contains("permission denied").contains("may not prune");
+
+        // alice's token sees none of bob's snapshots and cannot read them
+        Map<String, String> alice = env(newHome("alice2"), "alice!nightly", "store1");
+        assertThat(inProcess(alice, "key", "create", "--kdf", "none").code()).isZero();
+        Cli.Result aliceList = inProcess(alice, "snapshots", "--output-format", "json");
+        assertThat(aliceList.out()).doesNotContain("bobhost");
+        Cli.Result read = inProcess(alice, "ls", snap, "d.cfar");
+        assertThat(read.code()).isEqualTo(1);
+        assertThat(read.err()).contains("permission denied").contains("may not read group host/bobhost");
+        // nor write into it
+        Cli.Result hijack = inProcess(alice, "backup", "d.cfar:" + src, "--backup-id", "bobhost");
+        assertThat(hijack.code()).isEqualTo(1);
+        assertThat(hijack.err()).contains("permission denied").contains("belongs to bob!nightly");
+
+        // raw API: exactly 403
+        HttpResponse<String> del = raw("DELETE", "datastore/store1/snapshot?snapshot=" + snap, "bob!nightly", null);
+        assertThat(del.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(del.body()).path("error").path("code").asText()).isEqualTo("forbidden");
+        HttpResponse<String> get = raw("GET", "datastore/store1/file?snapshot=" + snap + "&name=d.cfar.meta.cidx", "alice!nightly", null);
+        assertThat(get.statusCode()).isEqualTo(403);
+        // every snapshot is still there
+        assertThat(JSON.readTree(inProcess(bob, "snapshots", "--output-format", "json").out())).hasSize(2);
+        // an admin can prune
+        Map<String, String> root = env(newHome("root"), "root", "store1");
+        Cli.Result adminPrune = inProcess(root, "prune", "host/bobhost", "--keep-last", "1");
+        assertThat(adminPrune.code()).as(adminPrune.err()).isZero();
+        assertThat(JSON.readTree(inProcess(bob, "snapshots", "--output-format", "json").out())).hasSize(1);
+    }
+
+    @Test
+    void requireEncryptionRefusesPlainBackupsAndKeepsNothing() throws Exception {
+        Map<String, String> e = env(newHome("plain"), "alice!nightly", "vault");
+        Path src = source("plain", "PLAINMARK");
+        Cli.Result b = inProcess(e, "backup", "d.cfar:" + src, "--crypt-mode", "none", "--backup-id", "plainhost");
+        assertThat(b.code()).isEqualTo(1);
+        assertThat(b.err()).contains("datastore vault requires encryption").contains("--crypt-mode encrypt");
+        try (Stream<Path> files = Files.walk(tmp.resolve("vault"))) {
+            assertThat(files.filter(Files::isRegularFile).map(p -> tmp.resolve("vault").relativize(p).toString())
+                    .filter(n -> n.startsWith(".chunks/") || n.contains("plainhost")).toList()).isEmpty();
+        }
+        // an encrypted backup is accepted
+        assertThat(inProcess(e, "key", "create", "--kdf", "none").code()).isZero();
+        Cli.Result ok = inProcess(e, "backup", "d.cfar:" + src, "--backup-id", "plainhost");
+        assertThat(ok.code()).as(ok.err()).isZero();
+    }
+
+    @Test
+    void plainChunkInAnEncryptedSessionIsRefusedByItsHeader() throws Exception {
+        HttpResponse<String> begin = raw("POST", "datastore/vault/backup", "alice!nightly",
+                "{\"type\":\"host\",\"id\":\"rawvault\",\"time\":\"2026-01-01T00:00:00Z\",\"crypt-mode\":\"encrypt\"}");
+        assertThat(begin.statusCode()).as(begin.body()).isEqualTo(201);
+        String sid = JSON.readTree(begin.body()).path("session").asText();
+        byte[] plain = "not secret".getBytes(StandardCharsets.UTF_8);
+        var codec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.NONE, null);
+        var id = codec.idOf(plain, 0, plain.length);
+        byte[] blob = codec.encodeChunk(id, plain, 0, plain.length).blob();
+        HttpResponse<String> put = rawBytes("PUT", "datastore/vault/backup/" + sid + "/chunk/" + id.hex(), "alice!nightly", blob);
+        assertThat(put.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(put.body()).path("error").path("code").asText()).isEqualTo("encryption-required");
+        assertThat(Files.exists(tmp.resolve("vault/.chunks/" + id.hex().substring(0, 4) + "/" + id.hex()))).isFalse();
+        assertThat(raw("DELETE", "datastore/vault/backup/" + sid, "alice!nightly", null).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void wrongFingerprintIsRefusedBeforeAnyCredentialIsSent() throws Exception {
+        Map<String, String> e = env(newHome("fp"), "alice", "store1");
+        e.put("COFFER_FINGERPRINT", "00".repeat(32));
+        long before = server.api().requestCount();
+        Cli.Result r = inProcess(e, "snapshots");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("presented certificate fingerprint " + server.fingerprint())
+                .contains("but " + "00:".repeat(31) + "00 was expected").contains("nothing was sent");
+        assertThat(server.api().requestCount()).as("no request reached the API").isEqualTo(before);
+
+        // trust on first use without a terminal: refused, and the fingerprint is shown
+        Path home = newHome("tofu");
+        Map<String, String> t = env(home, "alice", "store1");
+        t.remove("COFFER_FINGERPRINT");
+        Cli.Result tofu = inProcess(t, "snapshots");
+        assertThat(tofu.code()).isEqualTo(1);
+        assertThat(tofu.err()).contains("not trusted yet").contains(server.fingerprint());
+        // a remembered fingerprint that no longer matches is refused loudly
+        Files.createDirectories(home.resolve(".config/coffer"));
+        Files.writeString(home.resolve(".config/coffer/fingerprints"), url + " " + "ab:".repeat(31) + "ab\n");
+        Cli.Result changed = inProcess(t, "snapshots");
+        assertThat(changed.code()).isEqualTo(1);
+        assertThat(changed.err()).contains("man-in-the-middle").contains("remembered for " + url);
+        assertThat(server.api().requestCount()).isEqualTo(before);
+        // the right one, remembered, works
+        Files.writeString(home.resolve(".config/coffer/fingerprints"), url + " " + server.fingerprint() + "\n");
+        assertThat(inProcess(t, "snapshots").code()).isZero();
+    }
+
+    @Test
+    void twoClientsWithOneKeyBackUpDifferentGroupsAtOnceAndShareChunks() throws Exception {
+        Path home = newHome("shared");
+        Map<String, String> e = env(home, "alice", "store1");
+        assertThat(inProcess(e, "key", "create", "--kdf", "none").code()).isZero();
+        Path src = source("shared", "SHAREDMARK");
+        Trees.write(src.resolve("more.bin"), Trees.random(99, 6_000_000));
+        var a = CompletableFuture.supplyAsync(() -> proc(e, "backup", "d.cfar:" + src, "--backup-id", "twin-a"));
+        var b = CompletableFuture.supplyAsync(() -> proc(e, "backup", "d.cfar:" + src, "--backup-id", "twin-b"));
+        Cli.Result ra = a.join();
+        Cli.Result rb = b.join();
+        assertThat(ra.code()).as(ra.err()).isZero();
+        assertThat(rb.code()).as(rb.err()).isZero();
+        Set<String> ida = chunkIds("host/twin-a");
+        Set<String> idb = chunkIds("host/twin-b");
+        assertThat(ida).isNotEmpty().isEqualTo(idb);
+        for (String id : ida) {
+            Path p = tmp.resolve("ds1/.chunks/" + id.substring(0, 4) + "/" + id);
+            assertThat(p).exists();
+        }
+        try (Stream<Path> dir = Files.list(tmp.resolve("ds1/.chunks/" + ida.iterator().next().substring(0, 4)))) {
+            assertThat(dir.filter(p -> p.getFileName().toString().startsWith(".tmp")).toList()).isEmpty();
+        }
+    }
+
+    /** The chunk ids the newest snapshot of a group references, read from the datastore's index files. */
+    static Set<String> chunkIds(String group) throws IOException {
+        Path g = tmp.resolve("ds1").resolve(group);
+        Path snap;
+        try (Stream<Path> s = Files.list(g)) {
+            snap = s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).sorted()
+                    .reduce((x, y) -> y).orElseThrow();
+        }
+        Set<String> ids = new HashSet<>();
+        try (Stream<Path> s = Files.list(snap)) {
+            for (Path f : s.filter(p -> p.toString().endsWith(".cidx")).toList()) {
+                var idx = dev.coffer.core.format.Index.parse(Files.readAllBytes(f));
+                idx.forEachId(id -> ids.add(id.hex()));
+            }
+        }
+        return ids;
+    }
+
+    static Cli.Result proc(Map<String, String> env, String... args) {
+        try {
+            return Cli.process(env, tmp, args);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aClientKilledMidUploadLeavesNoSnapshotAndTheNextBackupCompletes() throws Exception {
+        Path home = newHome("kill");
+        Map<String, String> e = env(home, "alice", "store1");
+        assertThat(inProcess(e, "key", "create", "--kdf", "none").code()).isZero();
+        Path src = Files.createDirectories(tmp.resolve("src-kill"));
+        Trees.write(src.resolve("big.bin"), Trees.random(7, 24_000_000));
+        // --rate keeps it uploading long enough to be killed mid-way
+        Process p = Cli.start(e, tmp, "backup", "d.cfar:" + src, "--backup-id", "killed", "--rate", "2");
+        Path group = tmp.resolve("ds1/host/killed");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!hasTempSnapshot(group) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(hasTempSnapshot(group)).as("the backup began").isTrue();
+        Thread.sleep(1500);
+        p.destroyForcibly().waitFor();
+        assertThat(visibleSnapshots(group)).isEmpty();
+        // the server drops the silent session after its idle timeout (3 s here)
+        deadline = System.nanoTime() + 30_000_000_000L;
+        while (hasTempSnapshot(group) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(hasTempSnapshot(group)).as("the aborted session was cleaned up").isFalse();
+        assertThat(visibleSnapshots(group)).isEmpty();
+        Cli.Result again = inProcess(e, "backup", "d.cfar:" + src, "--backup-id", "killed");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(visibleSnapshots(group)).hasSize(1);
+        Path target = tmp.resolve("restored-kill");
+        assertThat(inProcess(e, "restore", "host/killed", "d.cfar", target.toString()).code()).isZero();
+        assertThat(Files.mismatch(src.resolve("big.bin"), target.resolve("big.bin"))).isEqualTo(-1);
+    }
+
+    static boolean hasTempSnapshot(Path group) throws IOException {
+        if (!Files.isDirectory(group)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(group)) {
+            return s.anyMatch(p -> p.getFileName().toString().startsWith(".tmp-"));
+        }
+    }
+
+    static List<Path> visibleSnapshots(Path group) throws IOException {
+        if (!Files.isDirectory(group)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(group)) {
+            return s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+        }
+    }
+
+    @Test
+    void malformedRequestsGetTheRightClientError() throws Exception {
+        String who = "alice!nightly";
+        // missing or wrong credentials
+        assertError(raw("GET", "datastore/store1/snapshots", null, null), 401, "unauthorized");
+        assertError(raw("GET", "datastore/store1/snapshots", "nobody", null), 401, "unauthorized");
+        // unknown datastore
+        assertError(raw("GET", "datastore/nosuch/snapshots", who, null), 404, "not-found");
+        // bad JSON
+        assertError(raw("POST", "datastore/store1/backup", who, "{\"type\": \"host\", "), 400, "bad-request");
+        assertError(raw("POST", "datastore/store1/backup", who, "[1,2]"), 400, "bad-request");
+        assertError(raw("POST", "datastore/store1/backup", who,
+                "{\"type\":\"host\",\"id\":\"../etc\",\"time\":\"2026-01-01T00:00:00Z\",\"crypt-mode\":\"encrypt\"}"), 400, "bad-request");
+        // '..' in names
+        assertError(raw("GET", "datastore/store1/file?snapshot=host/x/2026-01-01T00:00:00Z&name=../../../etc/passwd", who, null),
+                400, "bad-request");
+        assertError(raw("GET", "datastore/store1/file?snapshot=host/../../2026-01-01T00:00:00Z&name=manifest.cfm", who, null),
+                400, "bad-request");
+        assertError(raw("GET", "datastore/store1/snapshots?ns=a/../../b", who, null), 400, "bad-request");
+        HttpResponse<String> dots = raw("GET", "datastore/%2e%2e/snapshots", who, null);
+        assertThat(dots.statusCode()).isBetween(400, 404);
+        assertThat(JSON.readTree(dots.body()).path("error").path("message").asText()).isNotEmpty();
+
+        HttpResponse<String> begin = raw("POST", "datastore/store1/backup", who,
+                "{\"type\":\"host\",\"id\":\"malformed\",\"time\":\"2026-01-01T00:00:00Z\",\"crypt-mode\":\"encrypt\"}");
+        assertThat(begin.statusCode()).as(begin.body()).isEqualTo(201);
+        String base = "datastore/store1/backup/" + JSON.readTree(begin.body()).path("session").asText() + "/";
+        String id = "ab".repeat(32);
+        // wrong magic
+        byte[] junk = "this is not a blob at all".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> magic = rawBytes("PUT", base + "chunk/" + id, who, junk);
+        assertError(magic, 400, "bad-request");
+        assertThat(magic.body()).contains("bad magic");
+        // a valid header with one flipped body byte: CRC32C
+        var keys = dev.coffer.core.crypto.KeySet.derive(dev.coffer.core.crypto.DataKey.generate());
+        var codec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.ENCRYPT, keys);
+        byte[] data = Trees.random(3, 10_000);
+        var cid = codec.idOf(data, 0, data.length);
+        byte[] blob = codec.encodeChunk(cid, data, 0, data.length).blob();
+        blob[blob.length - 1] ^= 1;
+        HttpResponse<String> crc = rawBytes("PUT", base + "chunk/" + cid.hex(), who, blob);
+        assertError(crc, 400, "bad-request");
+        assertThat(crc.body()).contains("CRC32C");
+        // oversized chunk: refused by its announced length
+        HttpResponse<String> big = rawBytes("PUT", base + "chunk/" + id, who, new byte[dev.coffer.core.crypto.BlobCodec.MAX_BLOB + 1]);
+        assertError(big, 413, "too-large");
+        // bad chunk id, bad file name, an index naming chunks never uploaded
+        assertError(rawBytes("PUT", base + "chunk/XYZ", who, junk), 400, "bad-request");
+        assertError(rawBytes("PUT", base + "file/.hidden", who, junk), 400, "bad-request");
+        assertError(rawBytes("PUT", base + "file/notes.txt", who, junk), 400, "bad-request");
+        HttpResponse<String> encodedDots = rawBytes("PUT", base + "file/%2e%2e", who, junk);
+        assertThat(encodedDots.statusCode()).as(encodedDots.body()).isEqualTo(400);
+        var iw = dev.coffer.core.format.IndexWriter.dynamic(dev.coffer.core.crypto.CryptMode.ENCRYPT);
+        iw.addDynamic(100, cid);
+        HttpResponse<String> idx = rawBytes("PUT", base + "file/x.payload.cidx", who, iw.finish());
+        assertError(idx, 400, "bad-request");
+        assertThat(idx.body()).contains("neither uploaded nor confirmed");
+        // finishing without a manifest
+        assertError(raw("POST", base + "finish", who, null), 400, "bad-request");
+        // wrong method, unknown path
+        assertThat(raw("PUT", "datastore/store1/snapshots", who, "{}").statusCode()).isEqualTo(405);
+        assertError(raw("GET", "nothing/here", who, null), 404, "not-found");
+        assertThat(raw("DELETE", base, who, null).statusCode()).isEqualTo(204);
+        assertThat(visibleSnapshots(tmp.resolve("ds1/host/malformed"))).isEmpty();
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String code) throws IOException {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        JsonNode e = JSON.readTree(r.body()).path("error");
+        assertThat(e.path("code").asText()).isEqualTo(code);
+        assertThat(e.path("message").asText()).isNotBlank();
+    }
+
+    static HttpResponse<String> raw(String method, String path, String authid, String json) throws Exception {
+        return send(method, path, authid, json == null ? null : json.getBytes(StandardCharsets.UTF_8), "application/json");
+    }
+
+    static HttpResponse<String> rawBytes(String method, String path, String authid, byte[] body) throws Exception {
+        return send(method, path, authid, body, "application/octet-stream");
+    }
+
+    static HttpResponse<String> send(String method, String path, String authid, byte[] body, String type) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {new X509TrustManager() {
+            // tests reach their own loopback server; the client under test pins properly
+            public void checkClientTrusted(X509Certificate[] c, String a) { }
+            public void checkServerTrusted(X509Certificate[] c, String a) { }
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
+        // HTTP/1.1 with 100-continue: a body the server refuses by its length is then never sent
+        try (HttpClient c = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build()) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://" + url + "/api/v1/" + path))
+                    .expectContinue(body != null && body.length > 1 << 20)
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                    .header("Content-Type", type);
+            if (authid != null) {
+                String pw = authid.equals("alice") ? ALICE_PW : secrets.getOrDefault(authid, "wrong-secret");
+                b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((authid + ":" + pw).getBytes(StandardCharsets.UTF_8)));
+            }
+            return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package dev.coffer.client.remote;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coffer.core.CofferException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+
+/**
+ * HTTPS to one Coffer server with a pinned certificate (design.md 14.4): HTTP/2 where the server offers it,
+ * Basic credentials on every request, and every error answer turned into one clear message.
+ */
+public final class ServerClient implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Asks the user whether to trust a server seen for the first time. */
+    @FunctionalInterface
+    public interface TrustPrompt {
+        boolean trust(String endpoint, String fingerprint);
+    }
+
+    private final RemoteUrl url;
+    private final HttpClient http;
+    private final PinningTrustManager trust;
+    private final String fingerprint;
+    private final String authorization;
+    private final String fingerprintSource;
+
+    private ServerClient(RemoteUrl url, HttpClient http, PinningTrustManager trust, String fingerprint,
+            String fingerprintSource, String authorization) {
+        this.url = url;
+        this.http = http;
+        this.trust = trust;
+        this.fingerprint = fingerprint;
+        this.fingerprintSource = fingerprintSource;
+        this.authorization = authorization;
+    }
+
+    /**
+     * Connects: the certificate must match {@code fingerprint} (when given), else the one remembered for the
+     * endpoint, else (trust on first use) the user must accept it through {@code prompt}, and it is remembered.
+     * No credential is sent before the certificate has been checked.
+     */
+    public static ServerClient connect(RemoteUrl url, char[] secret, String fingerprint, Fingerprints known, TrustPrompt prompt) {
+        String source;
+        String expected;
+        if (fingerprint != null) {
+            expected = Fingerprints.normalize(fingerprint);
+            source = "--fingerprint / COFFER_FINGERPRINT";
+        } else {
+            expected = known.get(url.endpoint());
+            source = "remembered for " + url.endpoint() + " in the fingerprints file";
+            if (expected == null) {
+                String seen = probe(url);
+                if (prompt == null || !prompt.trust(url.endpoint(), seen)) {
+                    throw new CofferException("the server at " + url.endpoint() + " is not trusted yet; its certificate fingerprint is "
+                            + seen, "check it with the server's administrator ('coffer server fingerprint'), then pass it with "
+                            + "--fingerprint or COFFER_FINGERPRINT, or answer yes at the prompt on a terminal");
+                }
+                known.put(url.endpoint(), seen);
+                expected = seen;
+                source = "accepted on first use";
+            }
+        }
+        if (url.authId() == null) {
+            throw new CofferException("no user in the repository URL " + url,
+                    "write it as https://USER@HOST:PORT/DATASTORE or https://USER!TOKEN@HOST:PORT/DATASTORE");
+        }
+        PinningTrustManager tm = new PinningTrustManager(expected);
+        String auth = "Basic " + Base64.getEncoder().encodeToString(
+                (url.authId() + ":" + new String(secret)).getBytes(StandardCharsets.UTF_8));
+        return new ServerClient(url, build(tm), tm, expected, source, auth);
+    }
+
+    private static HttpClient build(PinningTrustManager tm) {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {tm}, new SecureRandom());
+            SSLParameters params = new SSLParameters();
+            params.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            return HttpClient.newBuilder().sslContext(ctx).sslParameters(params).version(HttpClient.Version.HTTP_2)
+                    .connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NEVER).build();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Connects without credentials and returns the fingerprint the server shows. */
+    private static String probe(RemoteUrl url) {
+        PinningTrustManager tm = new PinningTrustManager(null);
+        try (HttpClient c = build(tm)) {
+            c.send(HttpRequest.newBuilder(URI.create("https://" + url.endpoint() + "/api/v1/ping")).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            if (tm.seen() != null) {
+                return tm.seen();
+            }
+            throw unreachable(url, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CofferException("interrupted");
+        }
+        throw new CofferException("the server at " + url.endpoint() + " was trusted without a fingerprint (this is a bug)");
+    }
+
+    private static CofferException unreachable(RemoteUrl url, IOException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.net.ConnectException) {
+            m = "connection refused";
+        }
+        return new CofferException("cannot reach the server at " + url.endpoint() + ": " + m,
+                "check the host and port, and that 'coffer server start' runs there");
+    }
+
+    /** The same pinned connection, now with credentials (sent only once the pinned certificate is seen). */
+    public ServerClient withSecret(char[] secret) {
+        if (url.authId() == null) {
+            throw new CofferException("no user in the repository URL " + url,
+                    "write it as https://USER@HOST:PORT/DATASTORE or https://USER!TOKEN@HOST:PORT/DATASTORE");
+        }
+        String auth = "Basic " + Base64.getEncoder().encodeToString(
+                (url.authId() + ":" + new String(secret)).getBytes(StandardCharsets.UTF_8));
+        PinningTrustManager tm = new PinningTrustManager(fingerprint);
+        return new ServerClient(url, build(tm), tm, fingerprint, fingerprintSource, auth);
+    }
+
+    public RemoteUrl url() {
+        return url;
+    }
+
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    static String q(String v) {
+        return URLEncoder.encode(v, StandardCharsets.UTF_8);
+    }
+
+    /** The query string for {@code key, value, ...} pairs (null values left out). */
+    static String query(String... kv) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < kv.length; i += 2) {
+            if (kv[i + 1] == null) {
+                continue;
+            }
+            b.append(b.isEmpty() ? '?' : '&').append(kv[i]).append('=').append(q(kv[i + 1]));
+        }
+        return b.toString();
+    }
+
+    public byte[] get(String path) {
+        return send("GET", path, null, null);
+    }
+
+    public JsonNode getJson(String path) {
+        return parse(get(path));
+    }
+
+    public JsonNode postJson(String path, Map<String, ?> body) {
+        return parse(send("POST", path, "application/json", json(body)));
+    }
+
+    static byte[] json(Object o) {
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static JsonNode parse(byte[] b) {
+        try {
+            return JSON.readTree(b);
+        } catch (IOException e) {
+            throw new CofferException("the server sent a malformed answer: " + e.getMessage());
+        }
+    }
+
+    /** One request; a non-2xx answer becomes a CofferException with the server's message. */
+    public byte[] send(String method, String path, String contentType, byte[] body) {
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create("https://" + url.endpoint() + "/api/v1/" + path))
+                .timeout(Duration.ofMinutes(10)).header("Authorization", authorization)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            rb.header("Content-Type", contentType);
+        }
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            String seen = trust.seen();
+            if (seen != null && !seen.equals(fingerprint)) {
+                throw new CofferException("the server at " + url.endpoint() + " presented certificate fingerprint " + seen
+                        + ", but " + fingerprint + " was expected (" + fingerprintSource + "): refusing to connect; nothing was sent",
+                        "this is what a man-in-the-middle looks like; if the server's certificate was replaced on purpose, "
+                        + "verify the new fingerprint with its administrator and pass it with --fingerprint, or remove the line "
+                        + "for " + url.endpoint() + " from ~/.config/coffer/fingerprints");
+            }
+            if (e instanceof SSLHandshakeException) {
+                throw new CofferException("TLS handshake with " + url.endpoint() + " failed: " + e.getMessage());
+            }
+            throw unreachable(url, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CofferException("interrupted");
+        }
+        int status = r.statusCode();
+        if (status / 100 == 2) {
+            return r.body();
+        }
+        String message = "HTTP " + status;
+        try {
+            JsonNode n = JSON.readTree(r.body());
+            if (n != null && n.path("error").path("message").isTextual()) {
+                message = n.path("error").path("message").asText();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // keep the status line
+        }
+        throw switch (status) {
+            case 401 -> new CofferException("the server refused the credentials of " + url.authId() + ": " + message,
+                    "check COFFER_PASSWORD (the user's password, or the token's secret for USER!TOKEN)");
+            case 403 -> new CofferException("permission denied: " + message,
+                    "ask the server's administrator for a role that allows this ('coffer server acl set')");
+            case 404 -> new CofferException(message);
+            case 413 -> new CofferException("the server refused an oversized request: " + message);
+            default -> new CofferException("the server refused the request (" + status + "): " + message);
+        };
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    static Map<String, Object> map(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            if (kv[i + 1] != null) {
+                m.put((String) kv[i], kv[i + 1]);
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,731 @@
+package dev.coffer.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.coffer.core.CofferException;
+import dev.coffer.core.CorruptDataException;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.core.format.Manifest;
+import dev.coffer.server.auth.AclPath;
+import dev.coffer.server.auth.Access;
+import dev.coffer.server.auth.AuthId;
+import dev.coffer.server.auth.Authenticator;
+import dev.coffer.server.auth.Privilege;
+import dev.coffer.server.config.ConfigDir;
+import dev.coffer.server.config.ServerConfig;
+import dev.coffer.store.BackupGroup;
+import dev.coffer.store.ChunkMissingException;
+import dev.coffer.store.Datastore;
+import dev.coffer.store.DatastoreBusyException;
+import dev.coffer.store.SnapshotNotFoundException;
+import dev.coffer.store.SnapshotRef;
+import dev.coffer.store.maint.GarbageCollector;
+import dev.coffer.store.maint.Prune;
+import dev.coffer.store.maint.Verifier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * The HTTP API under {@code /api/v1} (design.md 14.4). Every request but {@code ping} is authenticated; every
+ * body is size-limited before it is read; every client mistake is a 4xx with a JSON error naming it.
+ */
+public final class ApiHandler extends Handler.Abstract {
+    private static final Logger LOG = Logger.getLogger("coffer.api");
+    private static final String PREFIX = "/api/v1/";
+    static final int MAX_JSON = 64 << 10;
+    static final int MAX_KNOWN_IDS = 1 << 16;
+    private static final java.util.regex.Pattern HEX_ID = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    private static final java.util.regex.Pattern FILE = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]{0,254}");
+    private static final Set<String> SIDE_FILES = Set.of(Datastore.PROTECTED, Verifier.STATE_FILE, "drill.json",
+            "notes.txt", "notes.blob");
+
+    private final ConfigDir config;
+    private final Authenticator auth;
+    private final Datastores datastores = new Datastores();
+    private final SnapshotChunks chunkSets = new SnapshotChunks();
+    private final BackupSessions sessions;
+    private final String version;
+    private volatile JobsApi jobs;
+    private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
+
+    public ApiHandler(ConfigDir config, Authenticator auth, String version) {
+        this.config = config;
+        this.auth = auth;
+        this.version = version;
+        this.sessions = new BackupSessions(() -> config.current().settings().sessionIdleTimeoutSeconds());
+    }
+
+    /** Hooks for the job endpoints, set by the server once its scheduler runs. */
+    public void jobs(JobsApi jobs) {
+        this.jobs = jobs;
+    }
+
+    /** The job endpoints' implementation. */
+    public interface JobsApi {
+        Object list(String datastore);
+
+        Object history(String datastore, String jobId, int limit);
+
+        Object run(String datastore, String jobId);
+    }
+
+    /** How many HTTP requests reached the API (after TLS): for monitoring, and for tests that prove none did. */
+    public long requestCount() {
+        return requests.get();
+    }
+
+    /** Aborts every backup in progress: none becomes visible. */
+    public void abortAll() {
+        sessions.abortAll();
+    }
+
+    public Datastore datastore(String name) {
+        ServerConfig.DatastoreEntry e = config.current().datastores().get(name);
+        if (e == null) {
+            throw ApiException.notFound("no datastore named " + Json.quote(name));
+        }
+        return datastores.get(name, e);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        sessions.close();
+        datastores.close();
+        super.doStop();
+    }
+
+    private record Reply(int status, String type, byte[] body) {
+        static Reply json(int status, Object value) {
+            return new Reply(status, "application/json", Json.write(value));
+        }
+
+        static Reply bytes(byte[] body) {
+            return new Reply(200, "application/octet-stream", body);
+        }
+
+        static Reply empty() {
+            return new Reply(204, null, null);
+        }
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        requests.incrementAndGet();
+        Reply reply;
+        try {
+            reply = dispatch(request);
+        } catch (ApiException e) {
+            reply = error(e.status(), e.code(), e.getMessage());
+            if (e.status() == 401) {
+                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"coffer\", charset=\"UTF-8\"");
+            }
+        } catch (SnapshotNotFoundException e) {
+            reply = error(404, "not-found", e.getMessage());
+        } catch (ChunkMissingException e) {
+            reply = error(404, "not-found", e.getMessage());
+        } catch (DatastoreBusyException e) {
+            reply = error(409, "busy", e.getMessage());
+        } catch (CorruptDataException e) {
+            reply = error(500, "corrupt", e.getMessage());
+        } catch (CofferException e) {
+            reply = error(409, "refused", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "internal error on " + request.getMethod() + " " + request.getHttpURI().getPath(), e);
+            reply = error(500, "internal", "internal server error; the server log has the details");
+        }
+        response.setStatus(reply.status());
+        if (reply.body() == null) {
+            callback.succeeded();
+            return true;
+        }
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.type());
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, reply.body().length);
+        response.write(true, ByteBuffer.wrap(reply.body()), callback);
+        return true;
+    }
+
+    static Reply error(int status, String code, String message) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("status", status);
+        e.put("code", code);
+        e.put("message", message);
+        return Reply.json(status, Map.of("error", e));
+    }
+
+    private Reply dispatch(Request req) {
+        String path = req.getHttpURI().getDecodedPath();
+        if (path == null || !path.startsWith(PREFIX)) {
+            throw ApiException.notFound("no such API path; the API lives under " + PREFIX);
+        }
+        String rest = path.substring(PREFIX.length());
+        if (rest.endsWith("/")) {
+            rest = rest.substring(0, rest.length() - 1);
+        }
+        List<String> seg = List.of(rest.split("/", -1));
+        String method = req.getMethod();
+        if (seg.equals(List.of("ping"))) {
+            return Reply.json(200, Map.of("server", "coffer", "version", version));
+        }
+        ServerConfig cfg = config.current();
+        String remote = Request.getRemoteAddr(req);
+        AuthId who = auth.authenticate(cfg, req.getHeaders().get(HttpHeader.AUTHORIZATION), remote);
+        if (who == null) {
+            throw new ApiException(401, "unauthorized", "authentication failed: unknown user or token, or wrong password or secret");
+        }
+        Fields q = Request.extractQueryParameters(req);
+        if (seg.equals(List.of("whoami"))) {
+            return Reply.json(200, Map.of("authid", who.toString()));
+        }
+        if (seg.equals(List.of("datastores")) && method.equals("GET")) {
+            return listDatastores(cfg, who);
+        }
+        if (seg.size() < 3 || !seg.get(0).equals("datastore")) {
+            throw ApiException.notFound("no such API path " + Json.quote(path));
+        }
+        String dsName = seg.get(1);
+        ServerConfig.DatastoreEntry entry = cfg.datastores().get(dsName);
+        if (entry == null) {
+            throw ApiException.notFound("no datastore named " + Json.quote(dsName));
+        }
+        Datastore ds = datastores.get(dsName, entry);
+        Ctx c = new Ctx(cfg, who, dsName, entry, ds, q, req);
+        String op = seg.get(2);
+        return switch (method + " " + op + "/" + seg.size()) {
+            case "GET snapshots/3" -> snapshots(c);
+            case "GET file/3" -> readFile(c);
+            case "GET chunk/4" -> readChunk(c, seg.get(3));
+            case "GET side/3" -> readSide(c);
+            case "PUT side/3" -> writeSide(c, false);
+            case "DELETE side/3" -> writeSide(c, true);
+            case "DELETE snapshot/3" -> forget(c);
+            case "POST prune/3" -> prune(c);
+            case "POST gc/3" -> gc(c);
+            case "POST verify/3" -> verify(c);
+            case "POST backup/3" -> beginBackup(c);
+            case "GET jobs/3" -> jobsList(c);
+            case "GET jobs/4" -> jobsHistory(c, seg.get(3));
+            case "POST jobs/5" -> jobsRun(c, seg.get(3), seg.get(4));
+            default -> {
+                if (op.equals("backup") && seg.size() >= 4) {
+                    yield session(c, seg, method);
+                }
+                throw new ApiException(seg.size() >= 3 && knownOp(op) ? 405 : 404,
+                        knownOp(op) ? "method-not-allowed" : "not-found",
+                        "no API endpoint " + method + " " + Json.quote(path));
+            }
+        };
+    }
+
+    private static boolean knownOp(String op) {
+        return Set.of("snapshots", "file", "chunk", "side", "snapshot", "prune", "gc", "verify", "backup", "jobs").contains(op);
+    }
+
+    private record Ctx(ServerConfig cfg, AuthId who, String dsName, ServerConfig.DatastoreEntry entry, Datastore ds,
+            Fields q, Request req) {
+        String param(String name, boolean required) {
+            Fields.Field f = q.get(name);
+            if (f == null) {
+                if (required) {
+                    throw ApiException.badRequest("missing query parameter \"" + name + "\"");
+                }
+                return null;
+            }
+            if (f.getValues().size() != 1) {
+                throw ApiException.badRequest("query parameter \"" + name + "\" given more than once");
+            }
+            return f.getValue();
+        }
+
+        String ns() {
+            String ns = param("ns", false);
+            ns = ns == null ? "" : ns;
+            try {
+                BackupGroup.validateNamespace(ns);
+            } catch (CofferException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+            return ns;
+        }
+
+        Set<Privilege> privs(String ns) {
+            return Access.privileges(cfg, who, AclPath.of(dsName, ns));
+        }
+
+        SnapshotRef snapshot() {
+            String ns = ns();
+            try {
+                return SnapshotRef.parse(ns, param("snapshot", true));
+            } catch (CofferException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- access
+
+    private static boolean owns(Ctx c, BackupGroup g) {
+        String owner = c.ds().groupOwner(g);
+        return owner != null && AuthId.isValid(owner) && Access.ownsGroup(c.who(), AuthId.parse(owner));
+    }
+
+    /** The caller may read the group's files and chunks: READ, or BACKUP on a group it owns. */
+    private static void checkRead(Ctx c, BackupGroup g) {
+        Set<Privilege> p = c.privs(g.ns());
+        if (p.contains(Privilege.READ) || (p.contains(Privilege.BACKUP) && owns(c, g))) {
+            return;
+        }
+        throw ApiException.forbidden(c.who() + " may not read group " + g + " in datastore " + c.dsName()
+                + (p.contains(Privilege.BACKUP) ? " (it belongs to another owner)" : ""));
+    }
+
+    private static void require(Ctx c, String ns, Privilege priv, String what) {
+        if (!c.privs(ns).contains(priv)) {
+            throw ApiException.forbidden(c.who() + " may not " + what + " in datastore " + c.dsName()
+                    + (ns.isEmpty() ? "" : " namespace " + ns) + " (needs a role with " + priv + " on "
+                    + AclPath.of(c.dsName(), ns) + ")");
+        }
+    }
+
+    // ---------------------------------------------------------------- listing and reading
+
+    private Reply listDatastores(ServerConfig cfg, AuthId who) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (var e : cfg.datastores().entrySet()) {
+            if (!Access.privileges(cfg, who, AclPath.of(e.getKey(), "")).isEmpty()) {
+                out.add(Map.of("name", e.getKey(), "require-encryption", e.getValue().requireEncryption()));
+            }
+        }
+        return Reply.json(200, out);
+    }
+
+    private Reply snapshots(Ctx c) {
+        String ns = c.ns();
+        Set<Privilege> p = c.privs(ns);
+        boolean all = p.contains(Privilege.AUDIT) || p.contains(Privilege.READ);
+        if (!all && !p.contains(Privilege.BACKUP)) {
+            require(c, ns, Privilege.AUDIT, "list snapshots");
+        }
+        String groupText = c.param("group", false);
+        List<SnapshotRef> refs;
+        if (groupText != null) {
+            BackupGroup g;
+            try {
+                g = BackupGroup.parse(ns, groupText);
+            } catch (CofferException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+            if (!all && c.ds().groupOwner(g) != null && !owns(c, g)) {
+                checkRead(c, g); // a group of another owner: say so, rather than pretend it is empty
+            }
+            refs = c.ds().snapshots(g);
+        } else {
+            refs = c.ds().snapshots(ns);
+        }
+        Map<BackupGroup, Boolean> visible = new java.util.HashMap<>();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (SnapshotRef r : refs) {
+            if (!all && !visible.computeIfAbsent(r.group(), g -> owns(c, g))) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ns", r.group().ns());
+            m.put("type", r.group().type());
+            m.put("id", r.group().id());
+            m.put("time", r.timeString());
+            m.put("owner", c.ds().groupOwner(r.group()));
+            m.put("protected", c.ds().isProtected(r));
+            Verifier.State st = Verifier.state(c.ds(), r);
+            m.put("verify", st == null ? "none" : st.state());
+            m.put("verify-time", st == null ? null : st.time().toString());
+            out.add(m);
+        }
+        return Reply.json(200, out);
+    }
+
+    private Reply readFile(Ctx c) {
+        SnapshotRef r = c.snapshot();
+        String name = fileName(c.param("name", true));
+        if (name.equals(BackupSession.MANIFEST) && (c.privs(r.group().ns()).contains(Privilege.AUDIT))) {
+            return Reply.bytes(c.ds().readSnapshotFile(r, name));
+        }
+        checkRead(c, r.group());
+        return Reply.bytes(c.ds().readSnapshotFile(r, name));
+    }
+
+    private Reply readChunk(Ctx c, String hex) {
+        ChunkId id = chunkId(hex);
+        SnapshotRef r = c.snapshot();
+        checkRead(c, r.group());
+        if (!chunkSets.of(c.dsName(), c.ds(), r).contains(id)) {
+            throw ApiException.notFound("chunk " + id.hex() + " is not part of snapshot " + r.name());
+        }
+        return Reply.bytes(c.ds().readChunk(id));
+    }
+
+    private Reply readSide(Ctx c) {
+        SnapshotRef r = c.snapshot();
+        String name = sideName(c.param("name", true));
+        if (name.startsWith("notes")) {
+            checkRead(c, r.group());
+        } else if (!c.privs(r.group().ns()).contains(Privilege.AUDIT)) {
+            checkRead(c, r.group());
+        }
+        byte[] b = c.ds().readSnapshotSideFile(r, name);
+        if (b == null) {
+            if (!c.ds().snapshots(r.group()).contains(r)) {
+                throw new SnapshotNotFoundException(r);
+            }
+            throw ApiException.notFound("snapshot " + r.name() + " has no " + name);
+        }
+        return Reply.bytes(b);
+    }
+
+    private Reply writeSide(Ctx c, boolean delete) {
+        SnapshotRef r = c.snapshot();
+        String name = sideName(c.param("name", true));
+        if (name.equals(Verifier.STATE_FILE)) {
+            throw ApiException.forbidden("verify.json is written by the server's verify only");
+        }
+        if (name.equals("drill.json")) {
+            checkRead(c, r.group()); // whoever can restore it can record a drill of it
+        } else {
+            require(c, r.group().ns(), Privilege.MODIFY, (delete ? "remove " : "change ") + name + " of snapshots");
+        }
+        byte[] body = delete ? null : body(c.req(), 1 << 20);
+        c.ds().writeSnapshotSideFile(r, name, body);
+        return Reply.empty();
+    }
+
+    private Reply forget(Ctx c) {
+        SnapshotRef r = c.snapshot();
+        require(c, r.group().ns(), Privilege.MODIFY, "forget snapshots");
+        c.ds().forgetSnapshot(r);
+        chunkSets.forget(c.dsName(), r);
+        return Reply.empty();
+    }
+
+    // ---------------------------------------------------------------- maintenance
+
+    private Reply prune(Ctx c) {
+        JsonNode o = Json.parseObject(body(c.req(), MAX_JSON));
+        String ns = Json.text(o, "ns", false);
+        ns = ns == null ? "" : ns;
+        BackupGroup g;
+        try {
+            BackupGroup.validateNamespace(ns);
+            g = BackupGroup.parse(ns, Json.text(o, "group", true));
+        } catch (CofferException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        require(c, ns, Privilege.MODIFY, "prune");
+        int max = 1_000_000;
+        Prune.Rules rules = new Prune.Rules(Json.integer(o, "keep-last", 0, max, 0), Json.integer(o, "keep-hourly", 0, max, 0),
+                Json.integer(o, "keep-daily", 0, max, 0), Json.integer(o, "keep-weekly", 0, max, 0),
+                Json.integer(o, "keep-monthly", 0, max, 0), Json.integer(o, "keep-yearly", 0, max, 0));
+        if (rules.keepsNothing()) {
+            throw ApiException.badRequest("no keep rule given: pruning would remove every unprotected snapshot; give at least one keep-* value");
+        }
+        ZoneId zone;
+        try {
+            String z = Json.text(o, "zone", false);
+            zone = z == null ? ZoneId.of("UTC") : ZoneId.of(z);
+        } catch (java.time.DateTimeException e) {
+            throw ApiException.badRequest("unknown time zone: " + e.getMessage());
+        }
+        boolean dryRun = Json.bool(o, "dry-run");
+        List<SnapshotRef> list = c.ds().snapshots(g);
+        Set<SnapshotRef> prot = new HashSet<>();
+        for (SnapshotRef r : list) {
+            if (c.ds().isProtected(r)) {
+                prot.add(r);
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Prune.Decision d : Prune.plan(list, prot, rules, zone)) {
+            if (!d.keep() && !dryRun) {
+                c.ds().forgetSnapshot(d.snapshot());
+                chunkSets.forget(c.dsName(), d.snapshot());
+            }
+            out.add(Map.of("snapshot", d.snapshot().name(), "keep", d.keep(), "reason", d.reason()));
+        }
+        return Reply.json(200, out);
+    }
+
+    private Reply gc(Ctx c) {
+        require(c, "", Privilege.MAINTAIN, "run garbage collection");
+        GarbageCollector.Report r = GarbageCollector.run(c.ds());
+        return Reply.json(200, gcJson(r));
+    }
+
+    public static Map<String, Object> gcJson(GarbageCollector.Report r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("snapshots", r.snapshots());
+        m.put("removed-chunks", r.removedChunks());
+        m.put("removed-bytes", r.removedBytes());
+        m.put("kept-chunks", r.keptChunks());
+        m.put("kept-bytes", r.keptBytes());
+        m.put("dedup-factor", r.dedupFactor());
+        return m;
+    }
+
+    private Reply verify(Ctx c) {
+        JsonNode o = Json.parseObject(body(c.req(), MAX_JSON));
+        String ns = Json.text(o, "ns", false);
+        ns = ns == null ? "" : ns;
+        require(c, ns, Privilege.MAINTAIN, "verify");
+        String snap = Json.text(o, "snapshot", false);
+        int days = Json.integer(o, "outdated-after-days", 0, 100_000, -1);
+        List<SnapshotRef> targets;
+        try {
+            BackupGroup.validateNamespace(ns);
+            targets = snap == null ? c.ds().snapshots(ns) : List.of(SnapshotRef.parse(ns, snap));
+        } catch (CofferException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        Verifier v = new Verifier(c.ds(), Verifier.KEYLESS);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (SnapshotRef r : targets) {
+            Verifier.Outcome res = v.verify(r, days < 0 ? null : Duration.ofDays(days));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("snapshot", r.name());
+            m.put("result", res.skipped() ? "skipped" : res.ok() ? "ok" : "failed");
+            m.put("chunks", res.chunks());
+            m.put("errors", res.errors());
+            out.add(m);
+        }
+        return Reply.json(200, out);
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    private JobsApi jobsOrFail() {
+        JobsApi j = jobs;
+        if (j == null) {
+            throw new ApiException(503, "unavailable", "the job scheduler is not running");
+        }
+        return j;
+    }
+
+    private Reply jobsList(Ctx c) {
+        require(c, "", Privilege.AUDIT, "list jobs");
+        return Reply.json(200, jobsOrFail().list(c.dsName()));
+    }
+
+    private Reply jobsHistory(Ctx c, String which) {
+        require(c, "", Privilege.AUDIT, "read the job history");
+        String limit = c.param("limit", false);
+        int n;
+        try {
+            n = limit == null ? 50 : Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("limit must be a number");
+        }
+        if (n < 1 || n > 1000) {
+            throw ApiException.badRequest("limit must be from 1 to 1000");
+        }
+        return Reply.json(200, jobsOrFail().history(c.dsName(), which.equals("history") ? null : which, n));
+    }
+
+    private Reply jobsRun(Ctx c, String jobId, String action) {
+        if (!action.equals("run")) {
+            throw ApiException.notFound("no job action " + Json.quote(action) + "; use run");
+        }
+        require(c, "", Privilege.MAINTAIN, "run jobs");
+        return Reply.json(202, jobsOrFail().run(c.dsName(), jobId));
+    }
+
+    // ---------------------------------------------------------------- backup sessions
+
+    private Reply beginBackup(Ctx c) {
+        JsonNode o = Json.parseObject(body(c.req(), MAX_JSON));
+        String ns = Json.text(o, "ns", false);
+        ns = ns == null ? "" : ns;
+        BackupGroup g;
+        java.time.Instant time;
+        CryptMode mode;
+        try {
+            BackupGroup.validateNamespace(ns);
+            g = new BackupGroup(ns, Json.text(o, "type", true), Json.text(o, "id", true));
+            time = SnapshotRef.parseTime(Json.text(o, "time", true));
+            mode = CryptMode.fromCliName(Json.text(o, "crypt-mode", true));
+        } catch (CofferException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        require(c, ns, Privilege.BACKUP, "create backups");
+        if (c.entry().requireEncryption() && mode != CryptMode.ENCRYPT) {
+            throw new ApiException(400, "encryption-required", "datastore " + c.dsName()
+                    + " requires encryption and refuses a backup with crypt mode " + mode
+                    + "; back up with --crypt-mode encrypt and a key file");
+        }
+        String owner = c.ds().claimGroupOwner(g, c.who().toString());
+        if (!AuthId.isValid(owner) || !Access.ownsGroup(c.who(), AuthId.parse(owner))) {
+            throw ApiException.forbidden("group " + g + " in datastore " + c.dsName() + " belongs to " + owner
+                    + ", not to " + c.who());
+        }
+        AuthId who = c.who();
+        String dsName = c.dsName();
+        Datastore ds = c.ds();
+        ServerConfig cfg = c.cfg();
+        BackupSession s = sessions.begin(dsName, ds, who, g, time, mode, c.entry().requireEncryption(),
+                () -> readableChunks(cfg, who, dsName, ds, g));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("session", s.id);
+        m.put("snapshot", s.ref().name());
+        m.put("keepalive-seconds", Math.max(1, cfg.settings().sessionIdleTimeoutSeconds() / 4));
+        m.put("max-chunk-bytes", cfg.settings().maxChunkBytes());
+        return Reply.json(201, m);
+    }
+
+    /**
+     * What a backup session may reuse by reference: the chunks of the group's newest three snapshots that did
+     * not fail verification, and of the newest such snapshot of every other group the caller may read in the
+     * same namespace.
+     */
+    private Set<ChunkId> readableChunks(ServerConfig cfg, AuthId who, String dsName, Datastore ds, BackupGroup own) {
+        Set<ChunkId> out = new HashSet<>();
+        Set<Privilege> p = Access.privileges(cfg, who, AclPath.of(dsName, own.ns()));
+        for (BackupGroup g : ds.groups(own.ns())) {
+            boolean mine = g.equals(own);
+            if (!mine && !p.contains(Privilege.READ)) {
+                String o = ds.groupOwner(g);
+                if (!(p.contains(Privilege.BACKUP) && o != null && AuthId.isValid(o) && Access.ownsGroup(who, AuthId.parse(o)))) {
+                    continue;
+                }
+            }
+            List<SnapshotRef> list = new ArrayList<>(ds.snapshots(g));
+            java.util.Collections.reverse(list);
+            int taken = 0;
+            for (SnapshotRef r : list) {
+                if (taken == (mine ? 3 : 1)) {
+                    break;
+                }
+                Verifier.State st = Verifier.state(ds, r);
+                if (st != null && !st.state().equals("ok")) {
+                    continue;
+                }
+                try {
+                    out.addAll(chunkSets.of(dsName, ds, r));
+                    taken++;
+                } catch (CofferException e) {
+                    LOG.warning("not offering the chunks of " + r.name() + " for reuse: " + e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    private Reply session(Ctx c, List<String> seg, String method) {
+        BackupSession s = sessions.get(seg.get(3), c.who(), c.dsName());
+        String action = seg.size() >= 5 ? seg.get(4) : "";
+        synchronized (s) {
+            if (s.isClosed()) {
+                throw ApiException.notFound("backup session " + s.id + " has ended");
+            }
+            s.touch();
+        }
+        switch (method + " " + action + "/" + seg.size()) {
+            case "DELETE /4" -> {
+                sessions.abort(s);
+                return Reply.empty();
+            }
+            case "POST keepalive/5" -> {
+                return Reply.empty();
+            }
+            case "POST known/5" -> {
+                byte[] body = body(c.req(), MAX_KNOWN_IDS * ChunkId.LENGTH);
+                if (body.length % ChunkId.LENGTH != 0) {
+                    throw ApiException.badRequest("known: the body must be a sequence of 32-byte chunk ids (got "
+                            + body.length + " bytes)");
+                }
+                ChunkId[] ids = new ChunkId[body.length / ChunkId.LENGTH];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = ChunkId.of(body, i * ChunkId.LENGTH);
+                }
+                return Reply.bytes(s.known(ids));
+            }
+            case "PUT chunk/6" -> {
+                ChunkId id = chunkId(seg.get(5));
+                byte[] blob = body(c.req(), c.cfg().settings().maxChunkBytes());
+                s.putChunk(id, blob);
+                return Reply.empty();
+            }
+            case "PUT file/6" -> {
+                String name = fileName(seg.get(5));
+                int limit = name.endsWith(BackupSession.INDEX_SUFFIX) ? BackupSession.MAX_INDEX
+                        : name.equals(BackupSession.MANIFEST) ? Manifest.MAX_BODY + 64 : BackupSession.MAX_OTHER;
+                byte[] data = body(c.req(), limit);
+                BackupSession.FileInfo fi = s.putFile(name, data);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", name);
+                m.put("bytes", fi.size());
+                m.put("sha256", java.util.HexFormat.of().formatHex(fi.sha256()));
+                m.put("chunks", fi.chunks());
+                m.put("size", fi.dataSize());
+                return Reply.json(200, m);
+            }
+            case "POST finish/5" -> {
+                SnapshotRef done = sessions.finish(s);
+                return Reply.json(200, Map.of("snapshot", done.name()));
+            }
+            default -> throw ApiException.notFound("no backup session endpoint " + method + " " + Json.quote(action));
+        }
+    }
+
+    // ---------------------------------------------------------------- input
+
+    private static ChunkId chunkId(String hex) {
+        if (!HEX_ID.matcher(hex).matches()) {
+            throw ApiException.badRequest("invalid chunk id " + Json.quote(hex) + ": expected 64 lower-case hex digits");
+        }
+        return ChunkId.parse(hex);
+    }
+
+    private static String fileName(String name) {
+        if (name == null || !FILE.matcher(name).matches()) {
+            throw ApiException.badRequest("invalid snapshot file name " + Json.quote(name));
+        }
+        return name;
+    }
+
+    private static String sideName(String name) {
+        if (!SIDE_FILES.contains(name)) {
+            throw ApiException.badRequest("unknown side file " + Json.quote(name) + "; one of " + new java.util.TreeSet<>(SIDE_FILES));
+        }
+        return name;
+    }
+
+    /** Reads the whole body, refusing (413) one longer than {@code limit} before reading it when its length is announced. */
+    static byte[] body(Request req, int limit) {
+        long announced = req.getLength();
+        if (announced > limit) {
+            throw new ApiException(413, "too-large", "request body of " + announced + " bytes exceeds the limit of " + limit);
+        }
+        try (InputStream in = Content.Source.asInputStream(req)) {
+            byte[] b = in.readNBytes(limit + 1);
+            if (b.length > limit) {
+                throw new ApiException(413, "too-large", "request body exceeds the limit of " + limit + " bytes");
+            }
+            return b;
+        } catch (IOException e) {
+            throw new ApiException(400, "bad-body", "could not read the request body: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.coffer.server.api;
+
+import dev.coffer.core.CorruptDataException;
+import dev.coffer.core.crypto.BlobCodec;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.core.format.Index;
+import dev.coffer.core.format.IndexRef;
+import dev.coffer.core.format.Manifest;
+import dev.coffer.core.format.ManifestBody;
+import dev.coffer.server.auth.AuthId;
+import dev.coffer.store.BackupGroup;
+import dev.coffer.store.Datastore;
+import dev.coffer.store.SnapshotRef;
+import dev.coffer.store.SnapshotWriter;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * One backup in progress on the server (design.md 14.5): a snapshot writer for one group, the chunks this
+ * session may reference (uploaded in it, or confirmed known), and the files uploaded so far. Nothing of it is
+ * visible until {@link #finish}; {@link #abort} discards it.
+ */
+final class BackupSession {
+    static final String MANIFEST = "manifest.cfm";
+    static final String ESCROW = "escrow.json";
+    static final String INDEX_SUFFIX = ".cidx";
+    static final int MAX_INDEX = 256 << 20;
+    static final int MAX_OTHER = 1 << 20;
+
+    record FileInfo(byte[] sha256, long size, int chunks, long dataSize, byte[] indexSha256) {
+    }
+
+    final String id;
+    final String datastore;
+    final Datastore ds;
+    final AuthId owner;
+    final BackupGroup group;
+    final CryptMode mode;
+    final boolean requireEncryption;
+    private final SnapshotWriter writer;
+    private final Set<ChunkId> known = ConcurrentHashMap.newKeySet();
+    private final Map<String, FileInfo> files = new ConcurrentHashMap<>();
+    private final Supplier<Set<ChunkId>> readable;
+    private volatile Set<ChunkId> readableLoaded;
+    private volatile byte[] manifestBytes;
+    private volatile long lastUse = System.nanoTime();
+    private volatile boolean closed;
+    final java.util.concurrent.atomic.AtomicLong uploadedBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    BackupSession(String id, String datastore, Datastore ds, AuthId owner, BackupGroup group, CryptMode mode,
+            boolean requireEncryption, SnapshotWriter writer, Supplier<Set<ChunkId>> readable) {
+        this.id = id;
+        this.datastore = datastore;
+        this.ds = ds;
+        this.owner = owner;
+        this.group = group;
+        this.mode = mode;
+        this.requireEncryption = requireEncryption;
+        this.writer = writer;
+        this.readable = readable;
+    }
+
+    SnapshotRef ref() {
+        return writer.ref();
+    }
+
+    void touch() {
+        lastUse = System.nanoTime();
+    }
+
+    long idleNanos() {
+        return System.nanoTime() - lastUse;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * For each id: whether the datastore has it and the caller may reference it. Confirmed chunks are touched
+     * (so a concurrent garbage collection keeps them) and become usable in this session's indexes.
+     */
+    byte[] known(ChunkId[] ids) {
+        Set<ChunkId> allowed = readableLoaded;
+        if (allowed == null) {
+            allowed = readable.get();
+            readableLoaded = allowed;
+        }
+        byte[] out = new byte[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            ChunkId c = ids[i];
+            if ((known.contains(c) || allowed.contains(c)) && ds.touchChunk(c)) {
+                known.add(c);
+                out[i] = 1;
+            }
+        }
+        return out;
+    }
+
+    /** Checks an uploaded chunk by its header (and, when not encrypted, by its content) and stores it. */
+    void putChunk(ChunkId cid, byte[] blob) {
+        BlobCodec.BlobInfo info;
+        try {
+            info = BlobCodec.inspect(blob);
+        } catch (CorruptDataException e) {
+            throw ApiException.badRequest("chunk " + cid.hex() + ": " + e.getMessage());
+        }
+        if (info.kind() != BlobCodec.KIND_CHUNK) {
+            throw ApiException.badRequest("chunk " + cid.hex() + ": blob kind " + info.kind() + " is not a data chunk");
+        }
+        if (requireEncryption && !info.encrypted()) {
+            throw new ApiException(400, "encryption-required", "datastore " + datastore
+                    + " requires encryption: refusing unencrypted chunk " + cid.hex());
+        }
+        if (info.encrypted() != (mode == CryptMode.ENCRYPT)) {
+            throw ApiException.badRequest("chunk " + cid.hex() + (info.encrypted() ? " is encrypted" : " is not encrypted")
+                    + " but this backup's crypt mode is " + mode);
+        }
+        if (!info.encrypted()) {
+            try {
+                new BlobCodec(CryptMode.NONE, null).decodeChunk(cid, blob);
+            } catch (CorruptDataException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
+        }
+        ds.insertChunk(cid, blob, 0, blob.length);
+        known.add(cid);
+        uploadedBytes.addAndGet(blob.length);
+    }
+
+    /** Checks and stores one of the snapshot's files. */
+    FileInfo putFile(String name, byte[] data) {
+        FileInfo info;
+        if (name.endsWith(INDEX_SUFFIX)) {
+            info = checkIndex(name, data);
+        } else if (name.equals(MANIFEST)) {
+            checkManifest(data);
+            manifestBytes = data;
+            info = new FileInfo(sha256(data), data.length, 0, 0, null);
+        } else if (name.equals(ESCROW)) {
+            if (mode != CryptMode.ENCRYPT) {
+                throw ApiException.badRequest("escrow.json belongs only to encrypted snapshots");
+            }
+            info = new FileInfo(sha256(data), data.length, 0, 0, null);
+        } else {
+            throw ApiException.badRequest("unexpected snapshot file name " + Json.quote(name)
+                    + ": a snapshot holds NAME" + INDEX_SUFFIX + ", " + MANIFEST + " and " + ESCROW);
+        }
+        writer.writeFile(name, data);
+        files.put(name, info);
+        return info;
+    }
+
+    private FileInfo checkIndex(String name, byte[] data) {
+        Index idx;
+        try {
+            idx = Index.parse(data);
+        } catch (CorruptDataException e) {
+            throw ApiException.badRequest(name + ": " + e.getMessage());
+        }
+        if (idx.cryptMode() != mode) {
+            throw ApiException.badRequest(name + ": crypt mode " + idx.cryptMode() + " differs from this backup's " + mode);
+        }
+        for (int i = 0; i < idx.chunkCount(); i++) {
+            ChunkId c = idx.id(i);
+            if (!known.contains(c)) {
+                throw ApiException.badRequest(name + ": chunk " + c.hex()
+                        + " was neither uploaded nor confirmed as known in this session");
+            }
+        }
+        return new FileInfo(sha256(data), data.length, idx.chunkCount(), idx.size(), idx.sha256());
+    }
+
+    private void checkManifest(byte[] data) {
+        Manifest m;
+        try {
+            m = Manifest.parse(data);
+        } catch (CorruptDataException e) {
+            throw ApiException.badRequest("manifest: " + e.getMessage());
+        }
+        ManifestBody b = m.body();
+        if (!b.backupType().equals(group.type()) || !b.backupId().equals(group.id()) || !b.backupTime().equals(ref().time())) {
+            throw ApiException.badRequest("manifest names " + b.backupType() + "/" + b.backupId() + "/"
+                    + SnapshotRef.formatTime(b.backupTime()) + ", not this session's snapshot " + ref().name());
+        }
+        if (b.cryptMode() != mode) {
+            throw ApiException.badRequest("manifest crypt mode " + b.cryptMode() + " differs from this backup's " + mode);
+        }
+        if (requireEncryption && b.cryptMode() != CryptMode.ENCRYPT) {
+            throw new ApiException(400, "encryption-required", "datastore " + datastore + " requires encryption");
+        }
+    }
+
+    /** Checks that the manifest and every index it names are here and match, then makes the snapshot visible. */
+    SnapshotRef finish() {
+        FileInfo mf = files.get(MANIFEST);
+        if (mf == null) {
+            throw ApiException.badRequest("cannot finish: no manifest was uploaded");
+        }
+        Manifest m = Manifest.parse(manifestBytes);
+        for (var a : m.body().archives()) {
+            for (IndexRef ir : a.indexes()) {
+                FileInfo fi = files.get(ir.file());
+                if (fi == null) {
+                    throw ApiException.badRequest("cannot finish: index " + ir.file() + " named by the manifest was not uploaded");
+                }
+                if (fi.indexSha256() == null || !MessageDigest.isEqual(fi.indexSha256(), HexFormat.of().parseHex(ir.sha256()))) {
+                    throw ApiException.badRequest("cannot finish: index " + ir.file() + " differs from the one the manifest names");
+                }
+            }
+        }
+        closed = true;
+        return writer.commit();
+    }
+
+    void abort() {
+        closed = true;
+        writer.close();
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.coffer.server.api;
+
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.server.auth.AuthId;
+import dev.coffer.store.BackupGroup;
+import dev.coffer.store.Datastore;
+import dev.coffer.store.SnapshotRef;
+import dev.coffer.store.SnapshotWriter;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * The backup sessions in progress: one per group at a time; a session idle for longer than the configured
+ * timeout (its client died or lost the network) is aborted and leaves nothing visible.
+ */
+final class BackupSessions implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger("coffer.session");
+    private final Map<String, BackupSession> byId = new ConcurrentHashMap<>();
+    private final Map<String, BackupSession> byGroup = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private final IntSupplier idleTimeoutSeconds;
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "coffer-session-sweeper");
+        t.setDaemon(true);
+        return t;
+    });
+
+    BackupSessions(IntSupplier idleTimeoutSeconds) {
+        this.idleTimeoutSeconds = idleTimeoutSeconds;
+        sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private static String groupKey(String ds, BackupGroup g) {
+        return ds + "\0" + g.path();
+    }
+
+    BackupSession begin(String dsName, Datastore ds, AuthId who, BackupGroup g, Instant time, CryptMode mode,
+            boolean requireEncryption, Supplier<Set<ChunkId>> readable) {
+        String key = groupKey(dsName, g);
+        synchronized (this) {
+            BackupSession running = byGroup.get(key);
+            if (running != null) {
+                throw ApiException.conflict("a backup of group " + g + " is already running (session started by "
+                        + running.owner + "); wait for it to finish, or for the server to drop it after "
+                        + idleTimeoutSeconds.getAsInt() + " s without contact");
+            }
+            SnapshotWriter w = ds.beginSnapshot(g, time);
+            byte[] raw = new byte[16];
+            random.nextBytes(raw);
+            BackupSession s = new BackupSession(HexFormat.of().formatHex(raw), dsName, ds, who, g, mode,
+                    requireEncryption, w, readable);
+            byId.put(s.id, s);
+            byGroup.put(key, s);
+            LOG.info("backup session " + s.id + " for " + dsName + ":" + s.ref().name() + " started by " + who);
+            return s;
+        }
+    }
+
+    BackupSession get(String id, AuthId who, String dsName) {
+        BackupSession s = byId.get(id);
+        if (s == null || !s.owner.equals(who) || !s.datastore.equals(dsName)) {
+            throw ApiException.notFound("no backup session " + Json.quote(id) + " (finished, aborted or timed out)");
+        }
+        return s;
+    }
+
+    SnapshotRef finish(BackupSession s) {
+        synchronized (s) {
+            try {
+                SnapshotRef r = s.finish();
+                LOG.info("backup session " + s.id + " finished: " + s.datastore + ":" + r.name());
+                return r;
+            } finally {
+                if (s.isClosed()) {
+                    remove(s);
+                }
+            }
+        }
+    }
+
+    void abort(BackupSession s) {
+        synchronized (s) {
+            if (!s.isClosed()) {
+                s.abort();
+                LOG.info("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name() + " aborted");
+            }
+            remove(s);
+        }
+    }
+
+    private void remove(BackupSession s) {
+        byId.remove(s.id, s);
+        byGroup.remove(groupKey(s.datastore, s.group), s);
+    }
+
+    private void sweep() {
+        long limit = TimeUnit.SECONDS.toNanos(idleTimeoutSeconds.getAsInt());
+        for (BackupSession s : List.copyOf(byId.values())) {
+            if (s.idleNanos() > limit) {
+                LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name()
+                        + " timed out without contact; aborting it");
+                abort(s);
+            }
+        }
+    }
+
+    void abortAll() {
+        for (BackupSession s : List.copyOf(byId.values())) {
+            abort(s);
+        }
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        abortAll();
+    }
+}
