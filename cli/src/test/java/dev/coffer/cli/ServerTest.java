@@ -131,7 +131,12 @@ class ServerTest {
         assertThat(b.code()).as(b.err()).isZero();
         Cli.Result list = inProcess(e, "snapshots", "--output-format", "json");
         assertThat(list.code()).as(list.err()).isZero();
-        JsonNode snaps = JSON.readTree(list.out());
+        List<JsonNode> snaps = new ArrayList<>();
+        JSON.readTree(list.out()).forEach(n -> {
+            if (n.path("snapshot").asText().startsWith("host/web1/")) {
+                snaps.add(n);
+            }
+        });
         assertThat(snaps).hasSize(1);
         assertThat(snaps.get(0).path("crypt-mode").asText()).isEqualTo("encrypt");
         Path target = tmp.resolve("restored-a");
@@ -460,6 +465,47 @@ class ServerTest {
         assertError(raw("GET", "nothing/here", who, null), 404, "not-found");
         assertThat(raw("DELETE", base, who, null).statusCode()).isEqualTo(204);
         assertThat(visibleSnapshots(tmp.resolve("ds1/host/malformed"))).isEmpty();
+    }
+
+    @Test
+    void configChangesApplyToTheRunningServerAndHttp2IsSpoken() throws Exception {
+        ServerAdmin admin = new ServerAdmin(config);
+        admin.addUser("carol", "carol-password-1".toCharArray());
+        Map<String, String> carol = env(newHome("carol"), "carol", "store1");
+        carol.put("COFFER_PASSWORD", "carol-password-1");
+        Cli.Result denied = inProcess(carol, "snapshots");
+        assertThat(denied.code()).isEqualTo(1);
+        assertThat(denied.err()).contains("permission denied");
+        admin.setAcl("/datastore/store1", "DatastoreAudit", "carol");
+        Cli.Result allowed = inProcess(carol, "snapshots", "--output-format", "json");
+        assertThat(allowed.code()).as(allowed.err()).isZero();
+        admin.removeUser("carol");
+        Cli.Result gone = inProcess(carol, "snapshots");
+        assertThat(gone.code()).isEqualTo(1);
+        assertThat(gone.err()).contains("refused the credentials of carol");
+        // a datastore that holds snapshots is not removed by accident
+        Path home = newHome("keep");
+        Map<String, String> e = env(home, "alice!nightly", "store1");
+        assertThat(inProcess(e, "key", "create", "--kdf", "none").code()).isZero();
+        assertThat(inProcess(e, "backup", "d.cfar:" + source("keep", "KEEPMARK"), "--backup-id", "keep").code()).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.removeDatastore("store1", false))
+                .hasMessageStartingWith("datastore store1 is not empty (");
+
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] c, String a) { }
+            public void checkServerTrusted(X509Certificate[] c, String a) { }
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        try (HttpClient c = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_2).build()) {
+            HttpResponse<String> ping = c.send(HttpRequest.newBuilder(URI.create("https://" + url + "/api/v1/ping")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ping.statusCode()).isEqualTo(200);
+            assertThat(ping.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(ping.sslSession().orElseThrow().getProtocol()).isEqualTo("TLSv1.3");
+        }
     }
 
     static void assertError(HttpResponse<String> r, int status, String code) throws IOException {

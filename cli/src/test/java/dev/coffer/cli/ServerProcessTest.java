@@ -1,0 +1,68 @@
+package dev.coffer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coffer.server.config.ConfigDir;
+import dev.coffer.server.config.ServerAdmin;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code coffer server start} as its own process: SIGTERM stops it cleanly, with no half-visible snapshot. */
+class ServerProcessTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sigtermAbortsBackupsInFlightAndExits() throws Exception {
+        ConfigDir config = ConfigDir.init(tmp.resolve("cfg"));
+        ServerAdmin admin = new ServerAdmin(config);
+        admin.createDatastore("s", tmp.resolve("ds"), false);
+        admin.addUser("alice", "alice-password-1".toCharArray());
+        admin.setAcl("/datastore/s", "DatastoreBackup", "alice");
+        int port;
+        try (ServerSocket ss = new ServerSocket(0)) {
+            port = ss.getLocalPort();
+        }
+        Process server = Cli.start(Map.of(), tmp, "server", "start", "--config-dir", config.path().toString(),
+                "--listen", "127.0.0.1:" + port);
+        try {
+            String saved = ServerTest.url;
+            ServerTest.url = "127.0.0.1:" + port;
+            try {
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                int status = -1;
+                while (System.nanoTime() < deadline) {
+                    try {
+                        status = ServerTest.raw("GET", "ping", null, null).statusCode();
+                        break;
+                    } catch (java.io.IOException notYet) {
+                        Thread.sleep(100);
+                    }
+                }
+                assertThat(status).as("the server came up").isEqualTo(200);
+                var begin = ServerTest.raw("POST", "datastore/s/backup", "alice",
+                        "{\"type\":\"host\",\"id\":\"inflight\",\"time\":\"2026-01-01T00:00:00Z\",\"crypt-mode\":\"none\"}");
+                assertThat(begin.statusCode()).as(begin.body()).isEqualTo(201);
+            } finally {
+                ServerTest.url = saved;
+            }
+            Path group = tmp.resolve("ds/host/inflight");
+            assertThat(ServerTest.hasTempSnapshot(group)).isTrue();
+            server.destroy(); // SIGTERM
+            assertThat(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("stopped").isTrue();
+            assertThat(server.exitValue()).isEqualTo(143); // terminated by SIGTERM, after the shutdown hook ran
+            assertThat(ServerTest.hasTempSnapshot(group)).as("the session in flight was aborted").isFalse();
+            assertThat(ServerTest.visibleSnapshots(group)).isEmpty();
+            try (Stream<Path> s = Files.list(tmp.resolve("ds"))) {
+                assertThat(s.map(p -> p.getFileName().toString())).doesNotContain("inflight");
+            }
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+}
