@@ -62,6 +62,9 @@ public final class CofferServer implements AutoCloseable {
         http.addCustomizer(src);
         HttpConnectionFactory h1 = new HttpConnectionFactory(http);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+        // chunks are megabytes: small flow-control windows would cap uploads at a window per round trip
+        h2.setInitialStreamRecvWindow(16 << 20);
+        h2.setInitialSessionRecvWindow(64 << 20);
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
         alpn.setDefaultProtocol(h1.getProtocol());
 
