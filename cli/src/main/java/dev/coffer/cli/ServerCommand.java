@@ -57,6 +57,15 @@ final class ServerCommand implements Runnable {
         PrintWriter out() {
             return spec.commandLine().getOut();
         }
+
+        /** A listing: JSON rows, or one text line per row. */
+        void list(Output.Format format, List<Map<String, Object>> rows, java.util.function.Function<Map<String, Object>, Object> text) {
+            if (format == Output.Format.json) {
+                Output.json(out(), rows);
+            } else {
+                rows.forEach(m -> out().println(text.apply(m)));
+            }
+        }
     }
 
     @Command(name = "init", mixinStandardHelpOptions = true,
@@ -266,11 +275,7 @@ final class ServerCommand implements Runnable {
             ServerConfig c = config.open().current();
             List<Map<String, Object>> rows = new ArrayList<>();
             c.users().forEach((n, u) -> rows.add(Map.of("name", n, "created", String.valueOf(u.created()))));
-            if (format == Output.Format.json) {
-                Output.json(out(), rows);
-            } else {
-                rows.forEach(m -> out().println(m.get("name")));
-            }
+            list(format, rows, m -> m.get("name"));
             return Main.OK;
         }
     }
@@ -330,11 +335,7 @@ final class ServerCommand implements Runnable {
         public Integer call() {
             List<Map<String, Object>> rows = new ArrayList<>();
             config.open().current().tokens().forEach((n, t) -> rows.add(Map.of("tokenid", n, "created", String.valueOf(t.created()))));
-            if (format == Output.Format.json) {
-                Output.json(out(), rows);
-            } else {
-                rows.forEach(m -> out().println(m.get("tokenid")));
-            }
+            list(format, rows, m -> m.get("tokenid"));
             return Main.OK;
         }
     }
@@ -392,14 +393,9 @@ final class ServerCommand implements Runnable {
 
         @Override
         public Integer call() {
-            List<ServerConfig.AclEntry> acl = config.open().current().acl();
-            if (format == Output.Format.json) {
-                List<Map<String, Object>> rows = new ArrayList<>();
-                acl.forEach(e -> rows.add(Map.of("path", e.path(), "role", e.role(), "authid", e.authid())));
-                Output.json(out(), rows);
-            } else {
-                acl.forEach(e -> out().println(e.path() + "  " + e.role() + "  " + e.authid()));
-            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            config.open().current().acl().forEach(e -> rows.add(Map.of("path", e.path(), "role", e.role(), "authid", e.authid())));
+            list(format, rows, m -> m.get("path") + "  " + m.get("role") + "  " + m.get("authid"));
             return Main.OK;
         }
     }

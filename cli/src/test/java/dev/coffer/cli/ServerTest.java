@@ -491,21 +491,32 @@ class ServerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.removeDatastore("store1", false))
                 .hasMessageStartingWith("datastore store1 is not empty (");
 
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) { }
-            public void checkServerTrusted(X509Certificate[] c, String a) { }
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        try (HttpClient c = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_2).build()) {
+        try (HttpClient c = HttpClient.newBuilder().sslContext(trustAll()).version(HttpClient.Version.HTTP_2).build()) {
             HttpResponse<String> ping = c.send(HttpRequest.newBuilder(URI.create("https://" + url + "/api/v1/ping")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ping.statusCode()).isEqualTo(200);
             assertThat(ping.version()).isEqualTo(HttpClient.Version.HTTP_2);
             assertThat(ping.sslSession().orElseThrow().getProtocol()).isEqualTo("TLSv1.3");
         }
+    }
+
+    @Test
+    void benchmarkMeasuresTlsUploadsToTheServer() throws Exception {
+        Map<String, String> e = env(newHome("bench"), "alice!nightly", "store1");
+        Cli.Result r = inProcess(e, "benchmark", "--seconds", "0.05", "--output-format", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode tls = null;
+        for (JsonNode k : JSON.readTree(r.out()).path("kernels")) {
+            if (k.path("kernel").asText().equals("tls-upload")) {
+                tls = k;
+            }
+        }
+        assertThat(tls).as("a tls-upload row").isNotNull();
+        assertThat(tls.path("steady-mbps").asLong()).isPositive();
+        assertThat(tls.path("reference-mbps").asDouble()).isEqualTo(1235.0);
+        // without a server there is no such row
+        Cli.Result local = Cli.run("benchmark", "--seconds", "0.05", "--output-format", "json");
+        assertThat(local.out()).doesNotContain("tls-upload");
     }
 
     static void assertError(HttpResponse<String> r, int status, String code) throws IOException {
@@ -523,17 +534,21 @@ class ServerTest {
         return send(method, path, authid, body, "application/octet-stream");
     }
 
-    static HttpResponse<String> send(String method, String path, String authid, byte[] body, String type) throws Exception {
+    /** Raw requests reach this test's own loopback server; the client under test pins the certificate properly. */
+    static SSLContext trustAll() throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            // tests reach their own loopback server; the client under test pins properly
             public void checkClientTrusted(X509Certificate[] c, String a) { }
             public void checkServerTrusted(X509Certificate[] c, String a) { }
             public X509Certificate[] getAcceptedIssuers() {
                 return new X509Certificate[0];
             }
         }}, null);
-        System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
+        return ctx;
+    }
+
+    static HttpResponse<String> send(String method, String path, String authid, byte[] body, String type) throws Exception {
+        SSLContext ctx = trustAll();
         // HTTP/1.1 with 100-continue: a body the server refuses by its length is then never sent
         try (HttpClient c = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build()) {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://" + url + "/api/v1/" + path))

@@ -194,6 +194,10 @@ public final class ApiHandler extends Handler.Abstract {
         if (seg.equals(List.of("whoami"))) {
             return Reply.json(200, Map.of("authid", who.toString()));
         }
+        if (seg.equals(List.of("benchmark", "upload")) && method.equals("POST")) {
+            // TLS upload speed for 'coffer benchmark': the body is read and thrown away
+            return Reply.json(200, Map.of("bytes", body(req, BackupSession.MAX_INDEX).length));
+        }
         if (seg.equals(List.of("datastores")) && method.equals("GET")) {
             return listDatastores(cfg, who);
         }
