@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
                 + "the config directory; a running server picks the changes up without a restart.",
         subcommands = {ServerCommand.Init.class, ServerCommand.Start.class, ServerCommand.Fingerprint.class,
                 ServerCommand.DatastoreCmd.class, ServerCommand.UserCmd.class, ServerCommand.TokenCmd.class,
-                ServerCommand.AclCmd.class})
+                ServerCommand.AclCmd.class, ServerJobCommand.class})
 final class ServerCommand implements Runnable {
     @Spec
     CommandSpec spec;

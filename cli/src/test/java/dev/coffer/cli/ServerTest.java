@@ -519,6 +519,50 @@ class ServerTest {
         assertThat(local.out()).doesNotContain("tls-upload");
     }
 
+    @Test
+    void scheduledJobsAndTheirHistoryOverTheApiAndTheCli() throws Exception {
+        String cfg = config.path().toString();
+        Cli.Result add = Cli.run("server", "job", "add", "store1-gc", "--datastore", "store1", "--type", "gc", "--schedule",
+                "sat 02:00", "--config-dir", cfg);
+        assertThat(add.code()).as(add.err()).isZero();
+        assertThat(add.out()).contains("added job store1-gc (gc on store1, sat 02:00); next run ");
+        Cli.Result bad = Cli.run("server", "job", "add", "x", "--datastore", "store1", "--type", "gc", "--schedule", "sat 25:00",
+                "--config-dir", cfg);
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("invalid schedule \"sat 25:00\": the hour 25 is outside 0..23");
+
+        HttpResponse<String> list = raw("GET", "datastore/store1/jobs", "root", null);
+        assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+        JsonNode jobs = JSON.readTree(list.body());
+        assertThat(jobs).hasSize(1);
+        assertThat(jobs.get(0).path("job").path("schedule").asText()).isEqualTo("sat 02:00");
+        assertThat(java.time.Instant.parse(jobs.get(0).path("next-run").asText())).isAfter(java.time.Instant.now());
+        // a backup token may neither run nor read jobs
+        assertThat(raw("POST", "datastore/store1/jobs/store1-gc/run", "alice!nightly", null).statusCode()).isEqualTo(403);
+        assertThat(raw("GET", "datastore/store1/jobs/history", "alice!nightly", null).statusCode()).isEqualTo(403);
+        HttpResponse<String> run = raw("POST", "datastore/store1/jobs/store1-gc/run", "root", null);
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+        assertThat(JSON.readTree(run.body()).path("status").asText()).isEqualTo("ok");
+        assertThat(JSON.readTree(run.body()).path("trigger").asText()).isEqualTo("manual");
+        assertError(raw("POST", "datastore/store1/jobs/nosuch/run", "root", null), 404, "not-found");
+
+        Cli.Result local = Cli.run("server", "job", "run", "store1-gc", "--config-dir", cfg);
+        assertThat(local.code()).as(local.err()).isZero();
+        HttpResponse<String> hist = raw("GET", "datastore/store1/jobs/store1-gc?limit=10", "root", null);
+        JsonNode runs = JSON.readTree(hist.body());
+        assertThat(runs).hasSize(2);
+        for (JsonNode r : runs) {
+            assertThat(r.path("status").asText()).isEqualTo("ok");
+            assertThat(r.path("duration-ms").asLong()).isNotNegative();
+            assertThat(r.path("log").toString()).contains("removed-chunks");
+        }
+        Cli.Result cliHist = Cli.run("server", "job", "history", "--config-dir", cfg, "--output-format", "json");
+        assertThat(JSON.readTree(cliHist.out())).hasSize(2);
+        Cli.Result listed = Cli.run("server", "job", "list", "--config-dir", cfg);
+        assertThat(listed.out()).contains("store1-gc  gc on store1  [sat 02:00]").contains(" ok");
+        assertThat(Cli.run("server", "job", "remove", "store1-gc", "--config-dir", cfg).code()).isZero();
+    }
+
     static void assertError(HttpResponse<String> r, int status, String code) throws IOException {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         JsonNode e = JSON.readTree(r.body()).path("error");
@@ -556,7 +600,8 @@ class ServerTest {
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
                     .header("Content-Type", type);
             if (authid != null) {
-                String pw = authid.equals("alice") ? ALICE_PW : secrets.getOrDefault(authid, "wrong-secret");
+                String pw = authid.equals("alice") ? ALICE_PW : authid.equals("root") ? "root-password-1"
+                        : secrets.getOrDefault(authid, "wrong-secret");
                 b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((authid + ":" + pw).getBytes(StandardCharsets.UTF_8)));
             }
             return c.send(b.build(), HttpResponse.BodyHandlers.ofString());

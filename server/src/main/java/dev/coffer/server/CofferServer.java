@@ -5,7 +5,13 @@ import dev.coffer.server.api.ApiHandler;
 import dev.coffer.server.auth.Authenticator;
 import dev.coffer.server.config.ConfigDir;
 import dev.coffer.server.tls.ServerCertificate;
+import dev.coffer.server.jobs.JobHistory;
+import dev.coffer.server.jobs.JobStore;
+import dev.coffer.server.jobs.JobsApi;
+import dev.coffer.server.jobs.Scheduler;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.ZoneId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
@@ -33,13 +39,21 @@ public final class CofferServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final ApiHandler api;
+    private final Scheduler scheduler;
 
-    private CofferServer(ConfigDir config, ServerCertificate certificate, Server jetty, ServerConnector connector, ApiHandler api) {
+    private CofferServer(ConfigDir config, ServerCertificate certificate, Server jetty, ServerConnector connector, ApiHandler api,
+            Scheduler scheduler) {
         this.config = config;
         this.certificate = certificate;
         this.jetty = jetty;
         this.connector = connector;
         this.api = api;
+        this.scheduler = scheduler;
+    }
+
+    /** Where job runs are recorded. */
+    public static JobHistory history(ConfigDir config) {
+        return new JobHistory(config.path().resolve("jobs").resolve("history"));
     }
 
     /** Starts serving; {@code listen} is HOST:PORT (port 0 picks a free one), null for the configured address. */
@@ -96,7 +110,11 @@ public final class CofferServer implements AutoCloseable {
             throw new CofferException("cannot start the server on " + addr + ": " + e.getMessage(),
                     "check that the address is free and yours to use (--listen HOST:PORT)");
         }
-        return new CofferServer(config, cert, jetty, connector, api);
+        JobStore jobStore = new JobStore(config);
+        Scheduler scheduler = new Scheduler(jobStore::list, api::datastore, history(config), Clock.systemUTC(),
+                ZoneId.systemDefault()).start(15);
+        api.jobs(new JobsApi(jobStore, scheduler, history(config)));
+        return new CofferServer(config, cert, jetty, connector, api, scheduler);
     }
 
     static InetSocketAddress parseListen(String addr) {
@@ -147,6 +165,7 @@ public final class CofferServer implements AutoCloseable {
 
     /** Stops accepting, aborts the backups in flight (nothing half-visible), and closes the datastores. */
     public void stop() {
+        scheduler.close();
         api.abortAll();
         try {
             jetty.stop();

@@ -553,7 +553,7 @@ public final class ApiHandler extends Handler.Abstract {
             throw ApiException.notFound("no job action " + Json.quote(action) + "; use run");
         }
         require(c, "", Privilege.MAINTAIN, "run jobs");
-        return Reply.json(202, jobsOrFail().run(c.dsName(), jobId));
+        return Reply.json(200, jobsOrFail().run(c.dsName(), jobId));
     }
 
     // ---------------------------------------------------------------- backup sessions

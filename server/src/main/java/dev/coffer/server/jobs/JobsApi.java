@@ -1,0 +1,70 @@
+package dev.coffer.server.jobs;
+
+import dev.coffer.core.CofferException;
+import dev.coffer.server.api.ApiException;
+import dev.coffer.server.api.ApiHandler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The job endpoints of the API, per datastore: definitions with their next run, the history, and run-now. */
+public final class JobsApi implements ApiHandler.JobsApi {
+    private final JobStore store;
+    private final Scheduler scheduler;
+    private final JobHistory history;
+
+    public JobsApi(JobStore store, Scheduler scheduler, JobHistory history) {
+        this.store = store;
+        this.scheduler = scheduler;
+        this.history = history;
+    }
+
+    @Override
+    public Object list(String datastore) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JobSpec j : store.list()) {
+            if (!j.datastore().equals(datastore)) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("job", j);
+            m.put("next-run", scheduler.nextRun(j).map(t -> t.toInstant().toString()).orElse(null));
+            List<JobRun> last = history.list(j.id(), 1);
+            m.put("last-run", last.isEmpty() ? null : last.get(0).start());
+            m.put("last-status", last.isEmpty() ? null : last.get(0).status());
+            out.add(m);
+        }
+        return out;
+    }
+
+    @Override
+    public Object history(String datastore, String jobId, int limit) {
+        if (jobId != null) {
+            JobSpec j = find(datastore, jobId);
+            return history.list(j.id(), limit);
+        }
+        return history.list(null, Integer.MAX_VALUE).stream().filter(r -> datastore.equals(r.datastore())).limit(limit).toList();
+    }
+
+    @Override
+    public Object run(String datastore, String jobId) {
+        JobSpec j = find(datastore, jobId);
+        try {
+            return scheduler.runNow(j);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CofferException("interrupted");
+        }
+    }
+
+    private JobSpec find(String datastore, String jobId) {
+        for (JobSpec j : store.list()) {
+            if (j.id().equals(jobId) && j.datastore().equals(datastore)) {
+                return j;
+            }
+        }
+        throw new ApiException(404, "not-found", "no job named \"" + jobId.replaceAll("[^A-Za-z0-9_-]", "?")
+                + "\" on datastore " + datastore);
+    }
+}
