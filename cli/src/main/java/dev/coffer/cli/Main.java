@@ -72,7 +72,15 @@ public final class Main implements Runnable {
             err.println("try '" + c.getCommandSpec().qualifiedName() + " --help'");
             return USAGE;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // nothing half-written stays visible: snapshots appear only on commit
+            err.println("coffer: error: out of memory (Java heap limit " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MiB); nothing was committed");
+            err.println("hint: raise the limit with COFFER_JAVA_OPTS=-Xmx1g, or use fewer --threads or a smaller --chunk-size");
+            return FAILED;
+        }
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

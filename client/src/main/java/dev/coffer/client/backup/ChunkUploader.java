@@ -17,9 +17,10 @@ import java.util.concurrent.Semaphore;
 
 /**
  * The parallel half of the backup pipeline. The reading thread cuts chunks; worker threads hash,
- * look the id up (touching chunks the repository has), and only for unknown chunks compress, encrypt and store. Memory stays bounded: at most
- * {@code inFlight} chunks exist between the chunker and the repository. Index entries are appended in
- * stream order whatever order the workers finish in.
+ * look the id up (touching chunks the repository has), and only for unknown chunks compress, encrypt and store.
+ * Memory stays bounded: at most {@code 2 × threads + 1} chunks, and at most 96 MiB of their plaintext (or one
+ * larger chunk), exist between the chunker and the repository. Index entries are appended in stream order
+ * whatever order the workers finish in.
  */
 public final class ChunkUploader implements AutoCloseable {
     private final Repository repo;
@@ -27,6 +28,9 @@ public final class ChunkUploader implements AutoCloseable {
     private final Set<ChunkId> seen = ConcurrentHashMap.newKeySet();
     private final ExecutorService pool;
     private final Semaphore permits;
+    /** In-flight plaintext in KiB: bounds memory whatever the chunk size and thread count. */
+    private final Semaphore kibibytes = new Semaphore(BUDGET_KIB);
+    static final int BUDGET_KIB = 96 << 10;
     private final BackupStats stats;
 
     public ChunkUploader(Repository repo, BlobCodec codec, int threads, BackupStats stats) {
@@ -84,8 +88,15 @@ public final class ChunkUploader implements AutoCloseable {
 
         @Override
         public void chunk(byte[] data, int len) {
+            int kib = Math.min(BUDGET_KIB, (len + 1023) >>> 10);
             try {
                 permits.acquire();
+                try {
+                    kibibytes.acquire(kib);
+                } catch (InterruptedException e) {
+                    permits.release();
+                    throw e;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CofferException("interrupted");
@@ -98,10 +109,12 @@ public final class ChunkUploader implements AutoCloseable {
                     try {
                         return process(data, len);
                     } finally {
+                        kibibytes.release(kib);
                         permits.release();
                     }
                 });
             } catch (RuntimeException e) {
+                kibibytes.release(kib);
                 permits.release();
                 throw e;
             }
