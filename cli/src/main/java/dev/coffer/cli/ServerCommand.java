@@ -27,15 +27,7 @@ import picocli.CommandLine.Spec;
         subcommands = {ServerCommand.Init.class, ServerCommand.Start.class, ServerCommand.Fingerprint.class,
                 ServerCommand.DatastoreCmd.class, ServerCommand.UserCmd.class, ServerCommand.TokenCmd.class,
                 ServerCommand.AclCmd.class, ServerJobCommand.class})
-final class ServerCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "a subcommand is needed: init, start, fingerprint, datastore, user, token, acl");
-    }
+final class ServerCommand extends CommandGroup {
 
     /** The {@code --config-dir} every server command takes. */
     static final class ConfigOption {
@@ -129,14 +121,7 @@ final class ServerCommand implements Runnable {
 
     @Command(name = "datastore", mixinStandardHelpOptions = true, description = "Create, list and remove datastores.",
             subcommands = {DatastoreCreate.class, DatastoreList.class, DatastoreRemove.class})
-    static final class DatastoreCmd implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: create, list, remove");
-        }
+    static final class DatastoreCmd extends CommandGroup {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -206,14 +191,7 @@ final class ServerCommand implements Runnable {
 
     @Command(name = "user", mixinStandardHelpOptions = true, description = "Add, list and remove users, change passwords.",
             subcommands = {UserAdd.class, UserPasswd.class, UserList.class, UserRemove.class})
-    static final class UserCmd implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: add, passwd, list, remove");
-        }
+    static final class UserCmd extends CommandGroup {
     }
 
     static char[] newPassword(String name) {
@@ -295,14 +273,7 @@ final class ServerCommand implements Runnable {
 
     @Command(name = "token", mixinStandardHelpOptions = true, description = "Add, list and remove API tokens.",
             subcommands = {TokenAdd.class, TokenList.class, TokenRemove.class})
-    static final class TokenCmd implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: add, list, remove");
-        }
+    static final class TokenCmd extends CommandGroup {
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
@@ -355,14 +326,7 @@ final class ServerCommand implements Runnable {
 
     @Command(name = "acl", mixinStandardHelpOptions = true, description = "Grant, list and revoke roles.",
             subcommands = {AclSet.class, AclList.class, AclRemove.class})
-    static final class AclCmd implements Runnable {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public void run() {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: set, list, remove");
-        }
+    static final class AclCmd extends CommandGroup {
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true,

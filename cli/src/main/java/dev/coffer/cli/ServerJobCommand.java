@@ -30,14 +30,7 @@ import picocli.CommandLine.Parameters;
                 + "them now, and read their history. The running server picks up changes.",
         subcommands = {ServerJobCommand.Add.class, ServerJobCommand.ListJobs.class, ServerJobCommand.Remove.class,
                 ServerJobCommand.Run.class, ServerJobCommand.History.class})
-final class ServerJobCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is needed: add, list, remove, run, history");
-    }
+final class ServerJobCommand extends CommandGroup {
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a scheduled job.")
     static final class Add extends ServerCommand.Base {
