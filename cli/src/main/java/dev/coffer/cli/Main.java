@@ -11,13 +11,14 @@ import picocli.CommandLine.ScopeType;
 
 /** The {@code coffer} command. Exit codes: 0 success, 1 the operation failed, 2 usage error. */
 @Command(name = "coffer", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        description = "Client-side encrypted, deduplicating backups.",
-        subcommands = {BackupCommand.class, SnapshotsCommand.class, LsCommand.class, RestoreCommand.class,
-                SnapshotCommand.class, KeyCommand.class, MaintenanceCommands.Verify.class, MaintenanceCommands.Gc.class,
-                MaintenanceCommands.PruneCmd.class, MaintenanceCommands.Drill.class, BenchmarkCommand.class,
-                ServerCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Client-side encrypted, deduplicating backups.")
 public final class Main implements Runnable {
+    /** The commands, in help order. Only the one named on the command line is built (start-up time). */
+    private static final Class<?>[] COMMANDS = {BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
+        RestoreCommand.class, SnapshotCommand.class, KeyCommand.class, MaintenanceCommands.Verify.class,
+        MaintenanceCommands.Gc.class, MaintenanceCommands.PruneCmd.class, MaintenanceCommands.Drill.class,
+        BenchmarkCommand.class, ServerCommand.class, CommandLine.HelpCommand.class};
+
     static final int OK = 0;
     static final int FAILED = 1;
     static final int USAGE = 2;
@@ -45,6 +46,24 @@ public final class Main implements Runnable {
     public static int execute(String[] args, PrintStream out, PrintStream err) {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
+        // picocli builds a model of every command it is given, which costs a good part of start-up: give it the
+        // named command only, or all of them when none (or an unknown one, or help) is named
+        String named = null;
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                named = a;
+                break;
+            }
+        }
+        boolean known = false;
+        for (Class<?> c : COMMANDS) {
+            known |= c.getAnnotation(Command.class).name().equals(named) && !"help".equals(named);
+        }
+        for (Class<?> c : COMMANDS) {
+            if (!known || c.getAnnotation(Command.class).name().equals(named)) {
+                cl.addSubcommand(c);
+            }
+        }
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -52,9 +52,8 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * file. No message ever contains key material or the passphrase.
  */
 public final class KeyFile {
-    static {
-        Providers.install();
-    }
+    // No Providers.install() here: wrapping one 32-byte key needs no fast provider, and reading a key file
+    // (key show, key check's first step) then starts without loading and verifying the native provider.
 
     /** How a passphrase becomes the key-encryption key. */
     public sealed interface Kdf permits ScryptParams, Argon2Params, NoKdf {
