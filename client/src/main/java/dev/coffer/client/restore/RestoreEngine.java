@@ -63,7 +63,17 @@ public final class RestoreEngine implements AutoCloseable {
     private final Options o;
     private final Stats stats;
     private final ExecutorService pool;
+    /** Writes small files while the main thread reads on: their open, write, checksum and metadata calls overlap. */
+    private final ExecutorService writers;
+    private final java.util.concurrent.Semaphore writeBudget = new java.util.concurrent.Semaphore(WRITE_BUDGET);
+    private final List<java.util.concurrent.Future<?>> writes = new ArrayList<>();
+    private final Map<String, java.util.concurrent.Future<?>> pendingWrites = new HashMap<>();
+    private volatile RuntimeException writeFailure;
     private final boolean root = Posix.geteuid() == 0;
+    /** Files up to this size are read whole and written by a writer thread. */
+    static final int SMALL_FILE = 1 << 20;
+    /** Bytes of small files read but not yet written. */
+    static final int WRITE_BUDGET = 32 << 20;
 
     public RestoreEngine(OpenSnapshot snap, Options options, Stats stats) {
         this.snap = snap;
@@ -74,11 +84,17 @@ public final class RestoreEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.writers = Executors.newFixedThreadPool(Math.max(1, options.threads()), r -> {
+            Thread t = new Thread(r, "coffer-write");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @Override
     public void close() {
         pool.shutdownNow();
+        writers.shutdownNow();
     }
 
     /** Restores the named archive: a directory archive into the directory {@code target}, an image to the file. */
@@ -129,13 +145,18 @@ public final class RestoreEngine implements AutoCloseable {
                     }
                     case FileEntry f -> {
                         files.put(key, f);
-                        writeFile(archive, f, dest, payload);
+                        if (f.size() <= SMALL_FILE) {
+                            writeSmallFile(archive, f, dest, payload, key);
+                        } else {
+                            writeFile(archive, f, dest, payload);
+                        }
                         restoredFiles.add(key);
                     }
                     case HardlinkEntry h -> {
                         String targetKey = new String(h.targetPath(), StandardCharsets.ISO_8859_1);
                         FileEntry first = files.get(targetKey);
                         if (restoredFiles.contains(targetKey)) {
+                            awaitWrite(pendingWrites.get(targetKey));
                             removeExisting(dest);
                             Posix.link(BytePaths.join(target, h.targetPath()), dest);
                         } else {
@@ -181,6 +202,15 @@ public final class RestoreEngine implements AutoCloseable {
                         + ex.getMessage());
             }
             stats.entries.incrementAndGet();
+            if (writeFailure != null) {
+                throw writeFailure;
+            }
+        }
+        for (java.util.concurrent.Future<?> w : writes) {
+            awaitWrite(w);
+        }
+        if (writeFailure != null) {
+            throw writeFailure;
         }
         for (int i = dirsToFinish.size() - 1; i >= 0; i--) {
             ArchiveEntry d = dirsToFinish.get(i);
@@ -336,6 +366,94 @@ public final class RestoreEngine implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Reads a small file whole and hands it to a writer thread. The parent directory exists already (entries come
+     * in order); a hard link to the file waits for its write; directory metadata is applied after every write.
+     */
+    private void writeSmallFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload, String key) {
+        byte[] data = new byte[(int) f.size()];
+        try {
+            payload.read(f.payloadOffset(), data, 0, data.length);
+        } catch (CorruptDataException e) {
+            throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath() + ": " + e.getMessage(), e);
+        }
+        int permits = Math.max(1, data.length);
+        writeBudget.acquireUninterruptibly(permits);
+        java.util.concurrent.Future<?> w;
+        try {
+            w = writers.submit(() -> {
+                try {
+                    writeContents(archive, f, dest, data, data.length);
+                } catch (FsException ex) {
+                    fail(new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": "
+                            + ex.getMessage()));
+                } catch (RuntimeException ex) {
+                    fail(ex);
+                } finally {
+                    writeBudget.release(permits);
+                }
+            });
+        } catch (RuntimeException e) {
+            writeBudget.release(permits);
+            throw e;
+        }
+        writes.add(w);
+        pendingWrites.put(key, w);
+    }
+
+    private synchronized void fail(RuntimeException e) {
+        if (writeFailure == null) {
+            writeFailure = e;
+        }
+    }
+
+    private void awaitWrite(java.util.concurrent.Future<?> w) {
+        if (w == null) {
+            return;
+        }
+        try {
+            w.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CofferException("interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        if (writeFailure != null) {
+            throw writeFailure;
+        }
+    }
+
+    /** Writes a file whose whole content is in memory: checked, sparse, then its metadata. */
+    private void writeContents(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int len) {
+        removeExisting(dest);
+        int fd = Posix.createFile(dest, 0600, true, false);
+        boolean ok = false;
+        try {
+            MessageDigest sha = sha256();
+            sha.update(data, 0, len);
+            if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
+                throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
+                        + ": restored content does not match the checksum recorded at backup");
+            }
+            writeSparse(fd, data, len, 0);
+            Posix.ftruncate(fd, f.size());
+            stats.bytes.addAndGet(len);
+            ok = true;
+        } finally {
+            Posix.close(fd);
+            if (!ok) {
+                try {
+                    Posix.unlink(dest);
+                } catch (FsException ignored) {
+                    // best effort: the error being thrown matters more
+                }
+            }
+        }
+        applyMeta(dest, f.meta(), false);
+        stats.files.incrementAndGet();
     }
 
     private void writeFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload) {
