@@ -17,6 +17,7 @@ import dev.coffer.store.SnapshotWriter;
 import dev.coffer.store.maint.GarbageCollector;
 import dev.coffer.store.maint.Verifier;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,9 @@ import java.util.zip.CRC32C;
  * {@code .chunks/} without fsync (building 10 million through the datastore's durable insert would take hours);
  * snapshots go through the normal snapshot writer. Snapshots reference the first {@code 100 - garbage}
  * percent of the chunks, each an image index over a window of {@code per-snapshot} chunks overlapping the
- * previous window by a tenth; the rest are garbage for GC to remove.
+ * previous window by a tenth; the rest are garbage for GC to remove. {@code create} on an existing synthetic
+ * datastore grows it: chunks already there are kept (removed ones are written again) and the snapshots are
+ * replaced, which spares deleting and rewriting millions of files between sizes.
  *
  * <pre>
  *   create DIR CHUNKS [--per-snapshot N] [--garbage-percent P] [--threads T]
@@ -135,7 +138,11 @@ public final class SyntheticDatastore {
             for (int p = 0; p < 65536; p++) {
                 Files.createDirectories(chunkDir.resolve(String.format("%04x", p)));
             }
+            for (SnapshotRef old : ds.allSnapshots()) {
+                ds.forgetSnapshot(old);
+            }
             AtomicLong next = new AtomicLong();
+            AtomicLong written = new AtomicLong();
             List<Thread> workers = new ArrayList<>();
             List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
             for (int t = 0; t < threads; t++) {
@@ -146,8 +153,13 @@ public final class SyntheticDatastore {
                             for (long j = i; j < Math.min(chunks, i + 1000); j++) {
                                 idOf(j, id);
                                 String hex = Hex.encode(id);
-                                Files.write(chunkDir.resolve(hex.substring(0, 4)).resolve(hex), blobOf(id),
-                                        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                                try {
+                                    Files.write(chunkDir.resolve(hex.substring(0, 4)).resolve(hex), blobOf(id),
+                                            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                                    written.incrementAndGet();
+                                } catch (FileAlreadyExistsException e) {
+                                    // from an earlier, smaller run
+                                }
                             }
                         }
                     } catch (IOException | RuntimeException e) {
@@ -194,9 +206,9 @@ public final class SyntheticDatastore {
                     break;
                 }
             }
-            System.out.printf(Locale.ROOT, "created %d chunks (%d referenced, %d references) in %d snapshots: "
-                    + "chunks %.1f s, total %.1f s%n", chunks, referenced, references, snapshots, chunkSeconds,
-                    (System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "created %d chunks (%d written now, %d referenced, %d references) in %d "
+                    + "snapshots: chunks %.1f s, total %.1f s%n", chunks, written.get(), referenced, references,
+                    snapshots, chunkSeconds, (System.nanoTime() - t0) / 1e9);
         }
     }
 
