@@ -18,9 +18,9 @@
 #       full restore of the image
 #   coffer alone: first backup of (a) with --crypt-mode none; 'coffer --version'; 'coffer key show';
 #   scale: first backup of 1x, 2x and 4x (a)
-# Each command runs under /usr/bin/time (wall seconds, peak resident set). The table shows medians.
-# Sizes are disk usage (du). The page cache is warm: caches cannot be dropped here, and every tool reads
-# the same cached corpus.
+# Each command runs under /usr/bin/time (wall seconds, peak resident set) after a 'sync', so that no step
+# pays for the previous one's writeback. The table shows medians. Sizes are disk usage (du). The page
+# cache is warm: caches cannot be dropped here, and every tool reads the same cached corpus.
 #
 # Settings: Coffer's defaults (encrypt, zstd-1, 4 MiB average chunks, a key file without passphrase from
 # 'coffer key create --kdf none', the launcher's -Xmx512m); restic's defaults (repository v2, AES-256 +
@@ -137,6 +137,7 @@ measure() {
   local tool=$1 key=$2 run=$3 rc=0 line wall rss
   shift 3
   local log="$BENCH_DIR/logs/$tool-$key-$run.log"
+  sync # the previous step's writeback must not slow this one down
   /usr/bin/time -f '%e %M' -o "$BENCH_DIR/.time" "$@" >"$log" 2>&1 || rc=$?
   if [ "$rc" != 0 ] && ! { [ "$tool" = borg ] && [ "$rc" = 1 ]; }; then # borg: 1 = finished with warnings
     tail -20 "$log" >&2
