@@ -16,11 +16,14 @@
 #       files every run, put back afterwards); full restore of that last snapshot into an empty directory
 #   (b) first image backup; re-backup after 1% of its 1-MiB blocks were overwritten with random bytes;
 #       full restore of the image
-#   coffer alone: first backup of (a) with --crypt-mode none; 'coffer --version'; 'coffer key show';
+#   coffer alone: first backup of (a) with --crypt-mode none (right after the encrypted one, into another
+#   datastore); 'coffer --version'; 'coffer key show'
+#   floor: 'cp -a' of (a) and 'cp' of the image into an empty directory, what any restore must at least do
 #   scale: first backup of 1x, 2x and 4x (a)
-# Each command runs under /usr/bin/time (wall seconds, peak resident set) after a 'sync', so that no step
-# pays for the previous one's writeback. The table shows medians. Sizes are disk usage (du). The page
-# cache is warm: caches cannot be dropped here, and every tool reads the same cached corpus.
+# Each command runs under /usr/bin/time (wall seconds, user and system CPU seconds, peak resident set)
+# after a 'sync', so that no step pays for the previous one's writeback. The tables show medians. Sizes are
+# disk usage (du). The page cache is warm: caches cannot be dropped here, and every tool reads the same
+# cached corpus.
 #
 # Settings: Coffer's defaults (encrypt, zstd-1, 4 MiB average chunks, a key file without passphrase from
 # 'coffer key create --kdf none', the launcher's -Xmx512m); restic's defaults (repository v2, AES-256 +
@@ -132,21 +135,22 @@ fi
 
 # ---------------------------------------------------------------- measuring
 
-# measure TOOL KEY RUN CMD...: wall seconds and peak RSS (KiB) of CMD into the results
+# measure TOOL KEY RUN CMD...: wall seconds, CPU seconds and peak RSS (KiB) of CMD into the results
 measure() {
-  local tool=$1 key=$2 run=$3 rc=0 line wall rss
+  local tool=$1 key=$2 run=$3 rc=0 line wall rss user sys
   shift 3
   local log="$BENCH_DIR/logs/$tool-$key-$run.log"
   sync # the previous step's writeback must not slow this one down
-  /usr/bin/time -f '%e %M' -o "$BENCH_DIR/.time" "$@" >"$log" 2>&1 || rc=$?
+  /usr/bin/time -f '%e %M %U %S' -o "$BENCH_DIR/.time" "$@" >"$log" 2>&1 || rc=$?
   if [ "$rc" != 0 ] && ! { [ "$tool" = borg ] && [ "$rc" = 1 ]; }; then # borg: 1 = finished with warnings
     tail -20 "$log" >&2
     die "$tool $key (run $run) failed with exit code $rc; log: $log"
   fi
   line=$(tail -1 "$BENCH_DIR/.time")
-  read -r wall rss <<<"$line"
-  printf '%s\t%s.wall\t%s\t%s\n%s\t%s.rss\t%s\t%s\n' "$tool" "$key" "$run" "$wall" "$tool" "$key" "$run" "$rss" >>"$RESULTS"
-  say "  $tool $key: ${wall}s, $((rss / 1024)) MiB"
+  read -r wall rss user sys <<<"$line"
+  printf '%s\t%s.wall\t%s\t%s\n%s\t%s.rss\t%s\t%s\n%s\t%s.cpu\t%s\t%s\n' "$tool" "$key" "$run" "$wall" \
+    "$tool" "$key" "$run" "$rss" "$tool" "$key" "$run" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" >>"$RESULTS"
+  say "  $tool $key: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')s CPU, $((rss / 1024)) MiB"
 }
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
 du_bytes() { du -s --block-size=1 "$1" | cut -f1; }
@@ -202,6 +206,11 @@ for ((run = 1; run <= RUNS; run++)); do
       init_repo "$tool" "$repo"
       backup "$tool" a.first "$run" "$repo" a.cfar "$A"
       record "$tool" a.first.size "$run" "$(du_bytes "$repo")"
+      if [ "$tool" = coffer ] && has "$PARTS" coffer; then
+        init_repo coffer "$repo-none"
+        backup coffer a.first.none "$run" "$repo-none" a.cfar "$A" --crypt-mode none
+        rm -rf "$repo-none"
+      fi
       backup "$tool" a.nochange "$run" "$repo" a.cfar "$A"
       before=$(du_bytes "$repo")
       rm -rf "$W/saved"
@@ -213,6 +222,9 @@ for ((run = 1; run <= RUNS; run++)); do
       restore "$tool" a.restore "$run" "$repo" a.cfar "$W/restore"
       rm -rf "$repo"
     done
+    rm -rf "$W/restore"; mkdir -p "$W/restore"
+    measure cp a.restore "$run" cp -a "$A" "$W/restore/a"
+    rm -rf "$W/restore"
   fi
   if has "$PARTS" b; then
     for tool in "${tools[@]}"; do
@@ -229,13 +241,12 @@ for ((run = 1; run <= RUNS; run++)); do
       restore "$tool" b.restore "$run" "$repo" disk.img "$W/restore"
       rm -rf "$repo" "$W/disk.img"
     done
+    rm -rf "$W/restore"; mkdir -p "$W/restore"
+    measure cp b.restore "$run" cp --sparse=never "$IMG" "$W/restore/disk.img"
+    rm -rf "$W/restore"
   fi
   if has "$PARTS" coffer && has "$TOOLS" coffer; then
     say "run $run, coffer alone"
-    repo="$W/repo-coffer-none"
-    init_repo coffer "$repo"
-    backup coffer a.first.none "$run" "$repo" a.cfar "$A" --crypt-mode none
-    rm -rf "$repo"
     measure coffer version "$run" "$COFFER" --version
     measure coffer keyshow "$run" env COFFER_KEYFILE="$KEY" "$COFFER" key show
   fi
@@ -277,6 +288,13 @@ function fmt(x, unit) {
   return sprintf("%.2f", x)
 }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : a / b }
+function cpurow(label, key,   c, r, b, rr, rb) {
+  c = median("coffer|" key); r = median("restic|" key); b = median("borg|" key)
+  if (c == "" && r == "" && b == "") return
+  rr = ratio(c, r); rb = ratio(c, b)
+  printf "| %s | %s | %s | %s | %s | %s |\n", label, fmt(c, "s"), fmt(r, "s"), fmt(b, "s"),
+    rr == "" ? "—" : sprintf("%.2f", rr), rb == "" ? "—" : sprintf("%.2f", rb)
+}
 function row(label, key, unit, target,   c, r, b, rr, rb, met) {
   c = median("coffer|" key); r = median("restic|" key); b = median("borg|" key)
   if (c == "" && r == "" && b == "") return
@@ -312,13 +330,33 @@ END {
   row("(b) first image backup, peak RSS MiB", "b.first.rss", "MiB", "1.00")
   row("(b) re-backup after 1% changed, peak RSS MiB", "b.change.rss", "MiB", "1.00")
   row("(b) image restore, peak RSS MiB", "b.restore.rss", "MiB", "1.00")
+  print ""
+  print "CPU seconds (user + system) of the same runs: what the work costs, whatever else the machine was doing."
+  print ""
+  print "| figure, CPU s | Coffer | restic | borg | Coffer ÷ restic | Coffer ÷ borg |"
+  print "|---|---|---|---|---|---|"
+  cpurow("(a) first backup", "a.first.cpu")
+  cpurow("(a) re-backup, nothing changed", "a.nochange.cpu")
+  cpurow("(a) re-backup after 1% changed", "a.change.cpu")
+  cpurow("(a) full restore", "a.restore.cpu")
+  cpurow("(b) first image backup", "b.first.cpu")
+  cpurow("(b) re-backup after 1% changed", "b.change.cpu")
+  cpurow("(b) image restore", "b.restore.cpu")
+  fa = median("cp|a.restore.wall"); fb = median("cp|b.restore.wall")
+  if (fa != "" || fb != "") {
+    print ""
+    if (fa != "") printf "Floor for restores: `cp -a` of corpus (a) into an empty directory takes %.2f s wall (%.2f s CPU, medians).\n", fa, median("cp|a.restore.cpu")
+    if (fb != "") printf "Floor for image restores: `cp` of the image takes %.2f s wall (%.2f s CPU).\n", fb, median("cp|b.restore.cpu")
+  }
   e = median("coffer|a.first.wall"); n = median("coffer|a.first.none.wall")
   v = median("coffer|version.wall"); s = median("coffer|keyshow.wall")
   if (n != "" || v != "") {
     print ""
     print "| Coffer alone | median | target | met |"
     print "|---|---|---|---|"
-    if (n != "" && e != "") printf "| (a) first backup, encrypt ÷ none (%.2f s ÷ %.2f s) | %.2f | ≤ 1.05 | %s |\n", e, n, e / n, (e / n <= 1.05 ? "yes" : "no")
+    if (n != "" && e != "") printf "| (a) first backup, encrypt ÷ none, wall (%.2f s ÷ %.2f s) | %.2f | ≤ 1.05 | %s |\n", e, n, e / n, (e / n <= 1.05 ? "yes" : "no")
+    ec = median("coffer|a.first.cpu"); nc = median("coffer|a.first.none.cpu")
+    if (nc != "" && ec != "") printf "| (a) first backup, encrypt ÷ none, CPU (%.2f s ÷ %.2f s) | %.2f | ≤ 1.05 | %s |\n", ec, nc, ec / nc, (ec / nc <= 1.05 ? "yes" : "no")
     if (v != "") printf "| `coffer --version`, wall s | %.2f | < 0.4 | %s |\n", v, (v < 0.4 ? "yes" : "no")
     if (s != "") printf "| `coffer key show`, wall s | %.2f | < 0.4 | %s |\n", s, (s < 0.4 ? "yes" : "no")
   }
