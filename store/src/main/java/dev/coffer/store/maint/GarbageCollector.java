@@ -3,13 +3,13 @@ package dev.coffer.store.maint;
 import dev.coffer.core.CofferException;
 import dev.coffer.core.crypto.ChunkId;
 import dev.coffer.core.format.Index;
+import dev.coffer.core.util.IdSet;
 import dev.coffer.store.Datastore;
 import dev.coffer.store.SnapshotRef;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Removes chunks that no snapshot references (design.md 13). Mark: every index of every finished snapshot.
@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the oldest backup still running, whichever is earlier. Backups touch every chunk they reuse and write new
  * ones fresh, so nothing a running backup needs is ever older than the cutoff. With no backup running one
  * run reclaims everything unreferenced.
+ *
+ * <p>Memory: the marked ids are held in an {@link IdSet}, about 41 bytes per distinct referenced chunk (at most
+ * 46), plus one snapshot's indexes at a time.
  */
 public final class GarbageCollector {
     /** Slack for the kernel's coarse file timestamps, which may lag this process's clock by a tick. */
@@ -30,14 +33,29 @@ public final class GarbageCollector {
         }
     }
 
+    /** What the mark phase held, for capacity planning: distinct referenced chunks and the set's heap bytes. */
+    public record MarkStats(long markedChunks, long references, long setBytes, Duration markTime) {
+        public double bytesPerChunk() {
+            return markedChunks == 0 ? 0 : (double) setBytes / markedChunks;
+        }
+    }
+
     private GarbageCollector() {
     }
 
     public static Report run(Datastore ds) {
+        return run(ds, null);
+    }
+
+    /** {@link #run(Datastore)}, handing {@code markStats} (if not null) the mark phase's figures before the sweep. */
+    public static Report run(Datastore ds, Consumer<MarkStats> markStats) {
         Instant start = Instant.now();
+        long t0 = System.nanoTime();
         Instant oldestWriter = ds.oldestLiveWriterStart();
         Instant cutoff = (oldestWriter != null && oldestWriter.isBefore(start) ? oldestWriter : start).minus(SLACK);
-        Set<ChunkId> marked = new HashSet<>();
+        IdSet marked = new IdSet();
+        byte[] scratch = new byte[ChunkId.LENGTH];
+        long references = 0;
         long logical = 0;
         long snapshots = 0;
         for (SnapshotRef s : ds.allSnapshots()) {
@@ -50,17 +68,26 @@ public final class GarbageCollector {
                                 + "then forget the damaged snapshot if it cannot be repaired");
             }
             for (Index idx : l.indexes()) {
-                idx.forEachId(marked::add);
+                for (int i = 0, n = idx.chunkCount(); i < n; i++) {
+                    idx.id(i).copyTo(scratch, 0);
+                    marked.add(scratch, 0);
+                }
+                references += idx.chunkCount();
                 logical += idx.size();
             }
             snapshots++;
+        }
+        if (markStats != null) {
+            markStats.accept(new MarkStats(marked.size(), references, marked.memoryBytes(),
+                    Duration.ofNanos(System.nanoTime() - t0)));
         }
         AtomicLong removed = new AtomicLong();
         AtomicLong removedBytes = new AtomicLong();
         AtomicLong kept = new AtomicLong();
         AtomicLong keptBytes = new AtomicLong();
         ds.forEachChunk(id -> {
-            if (!marked.contains(id)) {
+            id.copyTo(scratch, 0);
+            if (!marked.contains(scratch, 0)) {
                 long size = ds.removeChunkIfUnusedSince(id, cutoff);
                 if (size >= 0) {
                     removed.incrementAndGet();

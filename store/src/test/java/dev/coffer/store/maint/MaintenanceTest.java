@@ -1,0 +1,172 @@
+package dev.coffer.store.maint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coffer.core.crypto.BlobCodec;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.core.crypto.CryptMode;
+import dev.coffer.core.format.ArchiveRef;
+import dev.coffer.core.format.IndexRef;
+import dev.coffer.core.format.IndexWriter;
+import dev.coffer.core.format.Manifest;
+import dev.coffer.core.format.ManifestBody;
+import dev.coffer.store.BackupGroup;
+import dev.coffer.store.Datastore;
+import dev.coffer.store.SnapshotRef;
+import dev.coffer.store.SnapshotWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Garbage collection and keyless verify over snapshots of plain ({@code none} mode) chunks. */
+class MaintenanceTest {
+    private static final BlobCodec PLAIN = new BlobCodec(CryptMode.NONE, null);
+
+    @TempDir
+    Path tmp;
+    Datastore ds;
+
+    @BeforeEach
+    void setUp() {
+        ds = Datastore.create(tmp.resolve("ds"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        ds.close();
+    }
+
+    private ChunkId store(String text) {
+        byte[] data = text.repeat(50).getBytes(StandardCharsets.UTF_8);
+        BlobCodec.Encoded e = PLAIN.encodeChunk(data, 0, data.length);
+        ds.insertChunk(e.id(), e.blob(), 0, e.blob().length);
+        return e.id();
+    }
+
+    private Path chunkFile(ChunkId id) {
+        return ds.root().resolve(".chunks").resolve(id.hex().substring(0, 4)).resolve(id.hex());
+    }
+
+    private void age(ChunkId... ids) throws IOException {
+        for (ChunkId id : ids) {
+            Files.setLastModifiedTime(chunkFile(id), FileTime.from(Instant.now().minus(2, ChronoUnit.HOURS)));
+        }
+    }
+
+    /** A snapshot with one image archive whose fixed index lists {@code ids} in order. */
+    private SnapshotRef snapshot(String id, List<ChunkId> ids) {
+        IndexWriter w = IndexWriter.fixed(CryptMode.NONE, 1000);
+        for (ChunkId c : ids) {
+            w.addFixed(c, 1000);
+        }
+        byte[] index = w.finish();
+        String sha = dev.coffer.core.util.Hex.encode(java.util.Arrays.copyOfRange(index, index.length - 32, index.length));
+        try (SnapshotWriter sw = ds.beginSnapshot(new BackupGroup("", "host", id), Instant.now())) {
+            sw.writeFile("disk.img.cidx", index);
+            Map<String, Long> stats = new LinkedHashMap<>();
+            ManifestBody body = new ManifestBody(1, "host", id, sw.ref().time(), CryptMode.NONE, null,
+                    List.of(new ArchiveRef("disk.img", ArchiveRef.IMAGE,
+                            List.of(new IndexRef("image", "disk.img.cidx", 1000L * ids.size(), sha)))),
+                    4 << 20, false, stats, "test");
+            sw.writeFile("manifest.cfm", Manifest.encode(body, Manifest::sha256Tag));
+            return sw.commit();
+        }
+    }
+
+    @Test
+    void gcRemovesOnlyUnreferencedOldChunksAndReportsTheMarkSet() throws IOException {
+        ChunkId a = store("a");
+        ChunkId b = store("b");
+        ChunkId c = store("c");
+        ChunkId fresh = store("fresh");
+        snapshot("one", List.of(a, b, a));
+        snapshot("two", List.of(b));
+        age(a, b, c);
+        AtomicReference<GarbageCollector.MarkStats> mark = new AtomicReference<>();
+        GarbageCollector.Report r = GarbageCollector.run(ds, mark::set);
+        assertThat(r.snapshots()).isEqualTo(2);
+        assertThat(r.removedChunks()).isEqualTo(1); // c; "fresh" was used after the cutoff
+        assertThat(r.keptChunks()).isEqualTo(3);
+        assertThat(r.logicalBytes()).isEqualTo(4000);
+        assertThat(ds.hasChunk(a)).isTrue();
+        assertThat(ds.hasChunk(b)).isTrue();
+        assertThat(ds.hasChunk(c)).isFalse();
+        assertThat(ds.hasChunk(fresh)).isTrue();
+        assertThat(mark.get().markedChunks()).isEqualTo(2);
+        assertThat(mark.get().references()).isEqualTo(4);
+        assertThat(mark.get().setBytes()).isPositive();
+
+        age(fresh);
+        GarbageCollector.Report again = GarbageCollector.run(ds);
+        assertThat(again.removedChunks()).isEqualTo(1);
+        assertThat(again.keptChunks()).isEqualTo(2);
+    }
+
+    @Test
+    void gcKeepsEveryReferencedChunkOfManySnapshots() throws IOException {
+        List<ChunkId> all = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            all.add(store("chunk " + i + " "));
+        }
+        for (int s = 0; s < 5; s++) {
+            snapshot("g" + s, all.subList(s * 50, s * 50 + 60)); // overlapping windows over the first 260
+        }
+        age(all.toArray(ChunkId[]::new));
+        GarbageCollector.Report r = GarbageCollector.run(ds);
+        assertThat(r.keptChunks()).isEqualTo(260);
+        assertThat(r.removedChunks()).isEqualTo(40);
+        for (int i = 0; i < 300; i++) {
+            assertThat(ds.hasChunk(all.get(i))).isEqualTo(i < 260);
+        }
+    }
+
+    @Test
+    void verifyChecksEachChunkOnceAndReportsABadOneInEverySnapshot() throws IOException {
+        ChunkId a = store("a");
+        ChunkId b = store("b");
+        ChunkId bad = store("bad");
+        byte[] blob = Files.readAllBytes(chunkFile(bad));
+        blob[blob.length - 1] ^= 1;
+        Files.write(chunkFile(bad), blob);
+        SnapshotRef one = snapshot("one", List.of(a, bad, b));
+        SnapshotRef two = snapshot("two", List.of(b, bad, a, a));
+        List<ChunkId> checked = new ArrayList<>();
+        Verifier v = new Verifier(ds, (id, bytes, mode) -> {
+            checked.add(id);
+            Verifier.KEYLESS.check(id, bytes, mode);
+        });
+        Verifier.Outcome o1 = v.verify(one, null);
+        Verifier.Outcome o2 = v.verify(two, null);
+        assertThat(checked).containsExactly(a, bad, b);
+        assertThat(v.checkedChunks()).isEqualTo(3);
+        assertThat(v.knownChunkSetBytes()).isPositive();
+        assertThat(o1.ok()).isFalse();
+        assertThat(o1.chunks()).isEqualTo(3);
+        assertThat(o1.errors()).singleElement().asString().startsWith("chunk " + bad.hex() + ": ").contains("moved aside");
+        assertThat(o2.ok()).isFalse();
+        assertThat(o2.chunks()).isEqualTo(4);
+        assertThat(o2.errors()).isEqualTo(o1.errors());
+        assertThat(ds.hasChunk(bad)).isFalse();
+        assertThat(Verifier.state(ds, one).state()).isEqualTo("failed");
+
+        // a fresh verifier finds the moved-aside chunk missing; the good snapshot's chunks pass
+        SnapshotRef three = snapshot("three", List.of(a, b));
+        Verifier fresh = new Verifier(ds, Verifier.KEYLESS);
+        assertThat(fresh.verify(three, null).ok()).isTrue();
+        assertThat(fresh.verify(one, null).errors()).singleElement().asString().contains(bad.hex());
+        assertThat(Verifier.state(ds, three).state()).isEqualTo("ok");
+    }
+}
