@@ -85,6 +85,46 @@ class ChangeDetectionTest {
         Trees.assertSameTree(src, last);
     }
 
+    @Test
+    void extendedAttributeChangesAreSeenWhileUnchangedOnesAreCarriedOver() throws Exception {
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("d/kept"), Trees.random(1, 3000));
+        Trees.write(src.resolve("d/changed"), Trees.random(2, 3000));
+        Trees.write(src.resolve("d/dropped"), Trees.random(3, 3000));
+        byte[] dir = BytePaths.of(src.resolve("d").toString());
+        byte[] kept = BytePaths.of(src.resolve("d/kept").toString());
+        byte[] changed = BytePaths.of(src.resolve("d/changed").toString());
+        byte[] dropped = BytePaths.of(src.resolve("d/dropped").toString());
+        byte[] name = BytePaths.of("user.tag");
+        try {
+            Posix.setXattr(dir, name, new byte[] {'d'});
+        } catch (dev.coffer.client.fs.FsException e) {
+            org.junit.jupiter.api.Assumptions.abort("no user xattrs on this filesystem: " + e.getMessage());
+        }
+        Posix.setXattr(kept, name, new byte[] {'k'});
+        Posix.setXattr(changed, name, new byte[] {'1'});
+        Posix.setXattr(dropped, name, new byte[] {'x'});
+        Path ds = tmp.resolve("ds");
+        Path key = tmp.resolve("k.json");
+        ok("key", "create", "--kdf", "none", "--keyfile", key.toString());
+        String[] common = {"--repository", ds.toString(), "--keyfile", key.toString()};
+        ok(concat(new String[] {"backup", "s.cfar:" + src}, common));
+
+        // a new value and a removal, contents and mtimes untouched: only the ctime moves
+        Posix.setXattr(changed, name, new byte[] {'2', '2'});
+        Posix.removeXattr(dropped, name);
+        Cli.Result second = ok(concat(new String[] {"backup", "s.cfar:" + src}, common));
+        // the ctime also makes the two files count as changed, so they are read again
+        assertThat(second.out()).contains("files 3 (1 unchanged").contains("read " + Units.bytes(6000));
+        Path out = tmp.resolve("restored");
+        ok(concat(new String[] {"restore", "latest", "s.cfar", out.toString(), "--quiet"}, common));
+        assertThat(Posix.getXattr(BytePaths.of(out.resolve("d").toString()), name)).containsExactly('d');
+        assertThat(Posix.getXattr(BytePaths.of(out.resolve("d/kept").toString()), name)).containsExactly('k');
+        assertThat(Posix.getXattr(BytePaths.of(out.resolve("d/changed").toString()), name)).containsExactly('2', '2');
+        assertThat(Posix.listXattrs(BytePaths.of(out.resolve("d/dropped").toString()))).isEmpty();
+        Trees.assertSameTree(src, out);
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);

@@ -85,7 +85,7 @@ final class DirArchiver {
                     "a .cfar archive takes a directory; use NAME.img:FILE for a file or device");
         }
         rootDev = st.dev();
-        meta.add(new DirEntry(new byte[0], metaOf(root, st)));
+        meta.add(new DirEntry(new byte[0], metaOf(root, new byte[0], st)));
         stats.directories.incrementAndGet();
         walk(root, new byte[0]);
         long size = payload.position();
@@ -129,7 +129,7 @@ final class DirArchiver {
             linkKey = new InodeKey(st.dev(), st.inode());
             byte[] first = hardlinks.get(linkKey);
             if (first != null) {
-                meta.add(new HardlinkEntry(rel, metaOf(path, st), first));
+                meta.add(new HardlinkEntry(rel, metaOf(path, rel, st), first));
                 stats.otherEntries.incrementAndGet();
                 return;
             }
@@ -137,7 +137,7 @@ final class DirArchiver {
         long entriesBefore = meta.count();
         switch (type) {
             case DIRECTORY -> {
-                meta.add(new DirEntry(rel, metaOf(path, st)));
+                meta.add(new DirEntry(rel, metaOf(path, rel, st)));
                 stats.directories.incrementAndGet();
                 if (st.dev() == rootDev) {
                     walk(path, rel);
@@ -145,19 +145,19 @@ final class DirArchiver {
             }
             case FILE -> file(path, rel, st);
             case SYMLINK -> {
-                meta.add(new SymlinkEntry(rel, metaOf(path, st), Posix.readlink(path)));
+                meta.add(new SymlinkEntry(rel, metaOf(path, rel, st), Posix.readlink(path)));
                 stats.otherEntries.incrementAndGet();
             }
             case FIFO -> {
-                meta.add(new FifoEntry(rel, metaOf(path, st)));
+                meta.add(new FifoEntry(rel, metaOf(path, rel, st)));
                 stats.otherEntries.incrementAndGet();
             }
             case SOCKET -> {
-                meta.add(new SocketEntry(rel, metaOf(path, st)));
+                meta.add(new SocketEntry(rel, metaOf(path, rel, st)));
                 stats.otherEntries.incrementAndGet();
             }
             case CHAR_DEVICE, BLOCK_DEVICE -> {
-                meta.add(new DeviceEntry(rel, metaOf(path, st), type == FileType.BLOCK_DEVICE, st.rdevMajor(),
+                meta.add(new DeviceEntry(rel, metaOf(path, rel, st), type == FileType.BLOCK_DEVICE, st.rdevMajor(),
                         st.rdevMinor()));
                 stats.otherEntries.incrementAndGet();
             }
@@ -173,7 +173,7 @@ final class DirArchiver {
         if (prev != null) {
             long offset = reuse.place(prev);
             if (offset >= 0) {
-                meta.add(new FileEntry(rel, metaOf(path, st), prev.size(), offset, prev.sha256()));
+                meta.add(new FileEntry(rel, metaOf(path, rel, st), prev.size(), offset, prev.sha256()));
                 stats.files.incrementAndGet();
                 stats.unchangedFiles.incrementAndGet();
                 stats.unchangedBytes.addAndGet(prev.size());
@@ -211,7 +211,7 @@ final class DirArchiver {
             warning(BytePaths.display(path) + " changed size while being read (" + st.size() + " -> " + done
                     + " bytes); stored what was read");
         }
-        meta.add(new FileEntry(rel, metaOf(path, st), done, offset, sha256.digest()));
+        meta.add(new FileEntry(rel, metaOf(path, rel, st), done, offset, sha256.digest()));
         stats.files.incrementAndGet();
     }
 
@@ -262,9 +262,10 @@ final class DirArchiver {
         }
     }
 
-    private EntryMeta metaOf(byte[] path, Stat st) {
+    private EntryMeta metaOf(byte[] path, byte[] rel, Stat st) {
+        List<Xattr> known = reuse == null ? null : reuse.xattrsIfUnchanged(rel, st);
         return new EntryMeta(st.mode() & 07777, st.uid(), st.gid(), st.mtimeSec(), st.mtimeNsec(), st.ctimeSec(),
-                st.ctimeNsec(), st.inode() & Long.MAX_VALUE, xattrs(path));
+                st.ctimeNsec(), st.inode() & Long.MAX_VALUE, known != null ? known : xattrs(path));
     }
 
     private List<Xattr> xattrs(byte[] path) {

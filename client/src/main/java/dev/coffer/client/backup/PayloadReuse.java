@@ -6,6 +6,7 @@ import dev.coffer.core.chunking.ChunkStream;
 import dev.coffer.core.format.ArchiveEntry;
 import dev.coffer.core.format.FileEntry;
 import dev.coffer.core.format.Index;
+import dev.coffer.core.format.Xattr;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.Map;
  * keeps it. Unchanged files that follow each other share the chunks already placed.
  */
 final class PayloadReuse {
-    private final Map<String, FileEntry> previous = new HashMap<>();
+    private final Map<String, ArchiveEntry> previous = new HashMap<>();
     private final Index prevIndex;
     private final Repository repo;
     private final ChunkStream payload;
@@ -32,9 +33,7 @@ final class PayloadReuse {
     PayloadReuse(List<ArchiveEntry> previousEntries, Index prevIndex, Repository repo, ChunkStream payload,
             ChunkUploader.Stream sink) {
         for (ArchiveEntry e : previousEntries) {
-            if (e instanceof FileEntry f && f.size() > 0) {
-                previous.put(key(f.path()), f);
-            }
+            previous.put(key(e.path()), e);
         }
         this.prevIndex = prevIndex;
         this.repo = repo;
@@ -48,13 +47,26 @@ final class PayloadReuse {
 
     /** The unchanged previous entry for this path and metadata, or null. */
     FileEntry unchanged(byte[] rel, Stat st) {
-        FileEntry p = previous.get(key(rel));
-        if (p == null || p.size() != st.size() || p.meta().mtimeSec() != st.mtimeSec()
+        if (!(previous.get(key(rel)) instanceof FileEntry p) || p.size() == 0 || p.size() != st.size() || p.meta().mtimeSec() != st.mtimeSec()
                 || p.meta().mtimeNsec() != st.mtimeNsec() || p.meta().ctimeSec() != st.ctimeSec()
                 || p.meta().ctimeNsec() != st.ctimeNsec() || p.meta().inode() != (st.inode() & Long.MAX_VALUE)) {
             return null;
         }
         return p;
+    }
+
+    /**
+     * The previous snapshot's extended attributes of this path when its inode and ctime are unchanged, or null.
+     * Setting or removing an extended attribute updates the ctime, so an unchanged ctime means unchanged
+     * attributes; the walk then skips listing and reading them (design.md 9).
+     */
+    List<Xattr> xattrsIfUnchanged(byte[] rel, Stat st) {
+        ArchiveEntry p = previous.get(key(rel));
+        if (p == null || p.meta().ctimeSec() != st.ctimeSec() || p.meta().ctimeNsec() != st.ctimeNsec()
+                || p.meta().inode() != (st.inode() & Long.MAX_VALUE)) {
+            return null;
+        }
+        return p.meta().xattrs();
     }
 
     /** Places the file's bytes by reference; its new payload offset, or -1 when a chunk is gone (read it then). */
