@@ -31,12 +31,24 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(new CommandLine(this), "a command is needed (try 'coffer --help')");
     }
 
+    /** Commands that stream data through the heap, where {@link dev.coffer.core.util.HeapGovernor} pays off. */
+    private static final java.util.Set<String> HEAVY = java.util.Set.of("backup", "restore", "verify", "drill", "gc", "mount");
+
     public static void main(String[] args) {
         // UTF-8 whatever the locale: names, paper keys and QR codes drawn in text need it
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
                 java.nio.charset.StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
                 java.nio.charset.StandardCharsets.UTF_8);
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                if (HEAVY.contains(a)) {
+                    // these move chunk after chunk through the heap: keep it near their live data
+                    dev.coffer.core.util.HeapGovernor.installInBackground(32L << 20);
+                }
+                break;
+            }
+        }
         int code = execute(args, out, err);
         out.flush();
         System.exit(code);
@@ -97,7 +109,8 @@ public final class Main implements Runnable {
             // nothing half-written stays visible: snapshots appear only on commit
             err.println("coffer: error: out of memory (Java heap limit " + Runtime.getRuntime().maxMemory() / (1 << 20)
                     + " MiB); nothing was committed");
-            err.println("hint: raise the limit with COFFER_JAVA_OPTS=-Xmx1g, or use fewer --threads or a smaller --chunk-size");
+            long twice = 2 * Runtime.getRuntime().maxMemory() / (1 << 20);
+            err.println("hint: raise the limit with COFFER_JAVA_OPTS=-Xmx" + twice + "m, or use fewer --threads or a smaller --chunk-size");
             return FAILED;
         }
     }

@@ -56,6 +56,9 @@ public final class AtomicFiles {
         }
     }
 
+    /** The most bytes passed to one channel read or write (see {@link #writeTemp}). */
+    static final int IO_SLICE = 1 << 20;
+
     /**
      * Writes a new file in {@code dir} under a temporary name, fsynced, and returns its path. The caller
      * renames or links it into place and deletes it on failure.
@@ -67,7 +70,10 @@ public final class AtomicFiles {
                 Files.setPosixFilePermissions(tmp, perms);
             }
             ByteBuffer buf = ByteBuffer.wrap(data, off, len);
-            while (buf.hasRemaining()) {
+            while (buf.position() < off + len) {
+                // at most IO_SLICE per call: the JDK copies a heap buffer through a per-thread native buffer
+                // of the same size, and caches it, so whole-blob writes would keep a blob-sized one per thread
+                buf.limit(Math.min(off + len, buf.position() + IO_SLICE));
                 ch.write(buf);
             }
             ch.force(true);

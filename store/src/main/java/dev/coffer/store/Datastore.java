@@ -1052,7 +1052,8 @@ public final class Datastore implements AutoCloseable {
     private static byte[] readFully(FileChannel ch, int size) throws IOException {
         byte[] data = new byte[size];
         ByteBuffer buf = ByteBuffer.wrap(data);
-        while (buf.hasRemaining()) {
+        while (buf.position() < size) {
+            buf.limit(Math.min(size, buf.position() + AtomicFiles.IO_SLICE)); // see AtomicFiles.IO_SLICE
             if (ch.read(buf) < 0) {
                 return null;
             }

@@ -86,6 +86,21 @@ class ChunkStoreTest {
     }
 
     @Test
+    void blobsOfManyMebibytesAreStoredAndReadWhole() throws IOException {
+        // larger than one I/O slice, not a multiple of it, and a slice of a larger reused array
+        for (int size : new int[] {(1 << 20) - 1, 1 << 20, (1 << 20) + 1, (9 << 20) + 12345}) {
+            byte[] data = blob(size, size);
+            byte[] reused = new byte[size + 777];
+            Arrays.fill(reused, (byte) 0x5a);
+            System.arraycopy(data, 0, reused, 3, size);
+            ChunkId id = idOf(data);
+            assertThat(store.insertChunk(id, reused, 3, size)).isTrue();
+            assertThat(Files.size(store.chunkPath(id))).isEqualTo(size);
+            assertThat(store.readChunk(id)).isEqualTo(data);
+        }
+    }
+
+    @Test
     void emptyBlobIsStored() {
         ChunkId id = idOf(new byte[0]);
         assertThat(store.insertChunk(id, new byte[0], 0, 0)).isTrue();

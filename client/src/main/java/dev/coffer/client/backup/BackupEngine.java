@@ -140,8 +140,8 @@ public final class BackupEngine {
         IndexWriter payloadIndex = IndexWriter.dynamic(o.mode());
         ChunkUploader.Stream metaSink = uploader.newStream(metaIndex, false);
         ChunkUploader.Stream payloadSink = uploader.newStream(payloadIndex, false);
-        ChunkStream meta = new ChunkStream(cdc, metaSink);
-        ChunkStream payload = new ChunkStream(cdc, payloadSink);
+        ChunkStream meta = new ChunkStream(cdc, metaSink, uploader.buffers());
+        ChunkStream payload = new ChunkStream(cdc, payloadSink, uploader.buffers());
         DirArchiver archiver = new DirArchiver(BytePaths.of(a.source()), new Excludes(o.excludes()), payload, meta,
                 stats, o.warnings());
         if (o.metadataChangeDetection()) {
@@ -203,7 +203,7 @@ public final class BackupEngine {
     private ArchiveRef image(ArchiveSpec a, ChunkUploader uploader, Repository.SnapshotSession session) {
         IndexWriter index = IndexWriter.fixed(o.mode(), FixedChunker.IMAGE_CHUNK_SIZE);
         ChunkUploader.Stream sink = uploader.newStream(index, true);
-        ChunkStream stream = new ChunkStream(new FixedChunker(FixedChunker.IMAGE_CHUNK_SIZE), sink);
+        ChunkStream stream = new ChunkStream(new FixedChunker(FixedChunker.IMAGE_CHUNK_SIZE), sink, uploader.buffers());
         ImageReader.copy(BytePaths.of(a.source()), stream, stats);
         stream.finish();
         byte[] idx = sink.finish();

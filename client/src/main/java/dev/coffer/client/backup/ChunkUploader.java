@@ -6,6 +6,7 @@ import dev.coffer.core.chunking.ChunkStream;
 import dev.coffer.core.crypto.BlobCodec;
 import dev.coffer.core.crypto.ChunkId;
 import dev.coffer.core.format.IndexWriter;
+import dev.coffer.core.util.BufferPool;
 import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,9 +19,9 @@ import java.util.concurrent.Semaphore;
 /**
  * The parallel half of the backup pipeline. The reading thread cuts chunks; worker threads hash,
  * look the id up (touching chunks the repository has), and only for unknown chunks compress, encrypt and store.
- * Memory stays bounded: at most {@code 2 × threads + 1} chunks, and at most 96 MiB of their plaintext (or one
- * larger chunk), exist between the chunker and the repository. Index entries are appended in stream order
- * whatever order the workers finish in.
+ * Memory stays bounded: at most {@code 2 × threads + 1} chunks, and at most 32 MiB of their plaintext (or one
+ * larger chunk), exist between the chunker and the repository. Chunk arrays and the arrays blobs are built in
+ * come from a {@link BufferPool} and go back to it, so a backup allocates almost nothing per chunk. Index entries are appended in stream order whatever order the workers finish in.
  */
 public final class ChunkUploader implements AutoCloseable {
     private final Repository repo;
@@ -30,7 +31,9 @@ public final class ChunkUploader implements AutoCloseable {
     private final Semaphore permits;
     /** In-flight plaintext in KiB: bounds memory whatever the chunk size and thread count. */
     private final Semaphore kibibytes = new Semaphore(BUDGET_KIB);
-    static final int BUDGET_KIB = 96 << 10;
+    static final int BUDGET_KIB = 24 << 10;
+    /** Chunk and blob arrays of this backup; up to 32 MiB of them are kept for reuse while not in flight. */
+    private final BufferPool buffers = new BufferPool(24L << 20);
     private final BackupStats stats;
 
     public ChunkUploader(Repository repo, BlobCodec codec, int threads, BackupStats stats) {
@@ -42,7 +45,7 @@ public final class ChunkUploader implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.permits = new Semaphore(threads * 2 + 1);
+        this.permits = new Semaphore(threads + 1);
     }
 
     /** A chunk sink feeding one index. */
@@ -50,20 +53,41 @@ public final class ChunkUploader implements AutoCloseable {
         return new Stream(index, fixed);
     }
 
+    /** The pool that chunk streams feeding this uploader take their chunk arrays from. */
+    public BufferPool buffers() {
+        return buffers;
+    }
+
+    /**
+     * Hashes, and for a new chunk encodes and stores, {@code data[0..len)}; gives {@code data} back to the
+     * pool as soon as it is encoded, before the (slow, fsynced) store, so fewer chunk arrays are in use.
+     */
     private ChunkId process(byte[] data, int len) {
-        ChunkId id = codec.idOf(data, 0, len);
-        stats.chunks.incrementAndGet();
-        // a chunk the repository has is touched, not stored: that also tells a concurrent garbage
-        // collection that this backup uses it (design.md 13)
-        if (seen.add(id) && !repo.touchChunk(id)) {
-            BlobCodec.Encoded enc = codec.encodeChunk(id, data, 0, len);
-            if (repo.insertChunk(id, enc.blob(), 0, enc.blob().length)) {
-                stats.newChunks.incrementAndGet();
-                stats.newBytes.addAndGet(len);
-                stats.storedNewBytes.addAndGet(enc.blob().length);
+        byte[] chunk = data;
+        try {
+            ChunkId id = codec.idOf(data, 0, len);
+            stats.chunks.incrementAndGet();
+            // a chunk the repository has is touched, not stored: that also tells a concurrent garbage
+            // collection that this backup uses it (design.md 13)
+            if (seen.add(id) && !repo.touchChunk(id)) {
+                byte[] blob = buffers.take(BlobCodec.maxBlobLength(len));
+                try {
+                    int n = codec.encodeChunkInto(id, data, 0, len, blob);
+                    buffers.give(chunk);
+                    chunk = null;
+                    if (repo.insertChunk(id, blob, 0, n)) {
+                        stats.newChunks.incrementAndGet();
+                        stats.newBytes.addAndGet(len);
+                        stats.storedNewBytes.addAndGet(n);
+                    }
+                } finally {
+                    buffers.give(blob);
+                }
             }
+            return id;
+        } finally {
+            buffers.give(chunk);
         }
-        return id;
     }
 
     @Override
@@ -114,6 +138,7 @@ public final class ChunkUploader implements AutoCloseable {
                     }
                 });
             } catch (RuntimeException e) {
+                buffers.give(data);
                 kibibytes.release(kib);
                 permits.release();
                 throw e;

@@ -27,12 +27,15 @@ public interface Repository extends AutoCloseable {
      */
     boolean touchChunk(ChunkId id);
 
-    /** Stores a blob under its id; returns false when the repository already had it. */
+    /**
+     * Stores a blob under its id; returns false when the repository already had it. {@code blob} may be a
+     * reused buffer: an implementation must not keep a reference to it after returning.
+     */
     boolean insertChunk(ChunkId id, byte[] blob, int off, int len);
 
     /**
      * Reads a chunk that {@code snapshot} references (a server serves only chunks of snapshots the caller may
-     * read, so the snapshot is part of the request).
+     * read, so the snapshot is part of the request). The array is the caller's: it may overwrite it.
      */
     byte[] readChunk(SnapshotRef snapshot, ChunkId id);
 

@@ -73,7 +73,9 @@ public final class RestoreEngine implements AutoCloseable {
     /** Files up to this size are read whole and written by a writer thread. */
     static final int SMALL_FILE = 1 << 20;
     /** Bytes of small files read but not yet written. */
-    static final int WRITE_BUDGET = 32 << 20;
+    static final int WRITE_BUDGET = 16 << 20;
+    /** Decoded chunk arrays, reused from chunk to chunk (see StreamReader). */
+    private final dev.coffer.core.util.BufferPool buffers = new dev.coffer.core.util.BufferPool(32L << 20);
 
     public RestoreEngine(OpenSnapshot snap, Options options, Stats stats) {
         this.snap = snap;
@@ -114,7 +116,7 @@ public final class RestoreEngine implements AutoCloseable {
         List<ArchiveEntry> selected = select(all);
         Index payloadIndex = snap.index(archive, "payload");
         StreamReader payload = new StreamReader(snap.repository(), snap.ref(), snap.codec(), payloadIndex, pool,
-                Math.max(2, o.threads() * 2));
+                Math.max(2, o.threads() + 1), buffers);
         long total = 0;
         for (ArchiveEntry e : selected) {
             if (e instanceof FileEntry f) {
@@ -600,7 +602,8 @@ public final class RestoreEngine implements AutoCloseable {
         }
         fd = device ? Posix.openWrite(target) : Posix.createFile(target, 0600, true, false);
         boolean ok = false;
-        StreamReader reader = new StreamReader(snap.repository(), snap.ref(), snap.codec(), index, pool, Math.max(2, o.threads() * 2));
+        StreamReader reader = new StreamReader(snap.repository(), snap.ref(), snap.codec(), index, pool, Math.max(2, o.threads() + 1),
+                buffers);
         try {
             for (int i = 0; i < index.chunkCount(); i++) {
                 long start = index.start(i);
@@ -615,12 +618,13 @@ public final class RestoreEngine implements AutoCloseable {
                     throw new CorruptDataException("archive " + archive.name() + ", offset " + start + ": "
                             + e.getMessage(), e);
                 }
+                int length = reader.chunkLength(i);
                 if (device) {
-                    Posix.pwriteFully(fd, data, 0, data.length, start);
+                    Posix.pwriteFully(fd, data, 0, length, start);
                 } else {
-                    writeSparse(fd, data, data.length, start);
+                    writeSparse(fd, data, length, start);
                 }
-                stats.bytes.addAndGet(data.length);
+                stats.bytes.addAndGet(length);
             }
             if (!device) {
                 Posix.ftruncate(fd, index.size());

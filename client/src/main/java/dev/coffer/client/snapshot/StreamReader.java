@@ -6,6 +6,7 @@ import dev.coffer.core.CofferException;
 import dev.coffer.core.crypto.BlobCodec;
 import dev.coffer.core.crypto.ChunkId;
 import dev.coffer.core.format.Index;
+import dev.coffer.core.util.BufferPool;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +18,10 @@ import java.util.concurrent.Executor;
  * Reads one stream of a snapshot by offset. Chunks are fetched, authenticated and decoded on the given
  * executor, several ahead of the reader, and kept in a small cache; every chunk is checked against its id
  * before any byte of it is returned.
+ *
+ * <p>With a {@link BufferPool}, decoded chunks live in pooled arrays that go back to the pool when they leave
+ * the cache: an array returned by {@link #chunk} may then be longer than the chunk, and is valid only until
+ * the next call on this reader. One thread reads from a reader.
  */
 public final class StreamReader {
     private final Repository repo;
@@ -26,21 +31,59 @@ public final class StreamReader {
     private final Executor executor;
     private final int readAhead;
     private final Map<Integer, CompletableFuture<byte[]>> cache;
+    private final BufferPool buffers;
 
     public StreamReader(Repository repo, SnapshotRef snapshot, BlobCodec codec, Index index, Executor executor, int readAhead) {
+        this(repo, snapshot, codec, index, executor, readAhead, null);
+    }
+
+    /** A reader whose decoded chunks live in arrays from {@code buffers} (null: fresh arrays). */
+    public StreamReader(Repository repo, SnapshotRef snapshot, BlobCodec codec, Index index, Executor executor, int readAhead,
+            BufferPool buffers) {
+        this.buffers = buffers;
         this.repo = repo;
         this.snapshot = snapshot;
         this.codec = codec;
         this.index = index;
         this.executor = executor;
         this.readAhead = readAhead;
-        int capacity = readAhead + 4;
+        // the chunk being read, the ones fetched ahead, and one behind for a range that straddles a boundary
+        int capacity = readAhead + 2;
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Integer, CompletableFuture<byte[]>> e) {
-                return size() > capacity;
+                if (size() <= capacity) {
+                    return false;
+                }
+                release(e.getValue());
+                return true;
             }
         };
+    }
+
+    /** Gives a decoded chunk's array back to the pool once it is no longer needed (or drops it when never used). */
+    private void release(CompletableFuture<byte[]> f) {
+        if (buffers == null) {
+            return;
+        }
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            buffers.give(f.join());
+        } else {
+            f.thenAccept(buffers::give); // still decoding: hand it back when it is done
+        }
+    }
+
+    /** Gives every cached chunk back to the pool; the reader may still be used afterwards. */
+    public void releaseAll() {
+        for (CompletableFuture<byte[]> f : cache.values()) {
+            release(f);
+        }
+        cache.clear();
+    }
+
+    /** Length of chunk i (an array from {@link #chunk} may be longer when the reader has a pool). */
+    public int chunkLength(int i) {
+        return (int) (index.end(i) - index.start(i));
     }
 
     public long size() {
@@ -74,9 +117,20 @@ public final class StreamReader {
             ChunkId id = index.id(i);
             long expected = index.end(i) - index.start(i);
             f = CompletableFuture.supplyAsync(() -> {
-                byte[] plain = codec.decodeChunk(id, repo.readChunk(snapshot, id));
-                if (plain.length != expected) {
-                    throw new dev.coffer.core.CorruptDataException("chunk " + id + ": has " + plain.length
+                // the blob is ours alone: decrypting it in place saves an array per chunk
+                byte[] blob = repo.readChunk(snapshot, id);
+                byte[] plain;
+                int length;
+                if (buffers == null) {
+                    plain = codec.decodeChunkConsuming(id, blob);
+                    length = plain.length;
+                } else {
+                    BlobCodec.Decoded d = codec.decodeChunkInto(id, blob, buffers);
+                    plain = d.data();
+                    length = d.length();
+                }
+                if (length != expected) {
+                    throw new dev.coffer.core.CorruptDataException("chunk " + id + ": has " + length
                             + " bytes, the index says " + expected);
                 }
                 return plain;
@@ -96,7 +150,7 @@ public final class StreamReader {
             int c = index.chunkIndexAt(pos);
             byte[] data = chunk(c);
             int within = (int) (pos - index.start(c));
-            int n = Math.min(len, data.length - within);
+            int n = Math.min(len, chunkLength(c) - within);
             System.arraycopy(data, within, dst, off, n);
             pos += n;
             off += n;

@@ -101,6 +101,41 @@ public final class CdcChunker implements Chunker {
     }
 
     /**
+     * {@inheritDoc} The Gear hash restarts at the minimum, so scanning may stop anywhere past it and resume
+     * with the hash kept in {@code state}: {@code state[0]} counts the bytes examined, {@code state[1]} holds
+     * the hash.
+     */
+    @Override
+    public int findCutPartial(byte[] buf, int off, int len, long[] state) {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        final long[] g = gear;
+        final long mS = maskS;
+        final long mL = maskL;
+        int end = off + Math.min(max, len);
+        int normal = Math.min(off + average, end);
+        long fp = state[1];
+        int i = off + (int) Math.max(min, state[0]);
+        for (; i < normal; i++) {
+            fp = (fp << 1) + g[buf[i] & 0xff];
+            if ((fp & mS) == 0) {
+                return i + 1 - off;
+            }
+        }
+        for (; i < end; i++) {
+            fp = (fp << 1) + g[buf[i] & 0xff];
+            if ((fp & mL) == 0) {
+                return i + 1 - off;
+            }
+        }
+        if (len >= max) {
+            return max;
+        }
+        state[0] = Math.max(min, i - off);
+        state[1] = fp;
+        return -1;
+    }
+
+    /**
      * The gear table for a seed: {@code G[i]} = the first 8 bytes, big-endian, of
      * {@code HMAC-SHA256(seed, "gear" || u8 i)}.
      */

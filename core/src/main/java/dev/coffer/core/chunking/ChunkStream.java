@@ -1,5 +1,6 @@
 package dev.coffer.core.chunking;
 
+import dev.coffer.core.util.BufferPool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -10,9 +11,12 @@ import java.util.Objects;
  * Turns a stream of written bytes into chunks, cut by a {@link Chunker}. Not thread-safe: one producer.
  *
  * <p>Each chunk goes to the sink as a fresh array of exactly its length ({@code len == data.length}),
- * which the sink then owns. Chunks are cut as soon as {@link Chunker#maxSize()} bytes are buffered, so a
- * stream buffers at most twice the maximum chunk size; the buffer starts small and grows on demand, so a
- * short stream costs little. Every byte is copied once into the buffer and once into its chunk.
+ * which the sink then owns; or, when the stream has a {@link BufferPool}, as an array from that pool that
+ * may be longer than the chunk, which the sink gives back to the pool when done with it.
+ *
+ * <p>A chunk is cut as soon as its end has arrived, so the buffer holds the unfinished chunk (less than
+ * {@link Chunker#maxSize()}) plus the latest write; it starts small and grows on demand, to at most twice the
+ * maximum chunk size. Every byte is copied once into the buffer and once into its chunk.
  *
  * <p>Exceptions thrown by the sink propagate unchanged out of {@link #write}, {@link #flushBoundary} and
  * {@link #finish}; the stream is then unusable.
@@ -21,7 +25,10 @@ public final class ChunkStream {
     /** Receives chunks in stream order. */
     @FunctionalInterface
     public interface ChunkSink {
-        /** {@code data} is a fresh array that the sink owns; {@code len == data.length}. */
+        /**
+         * {@code data[0..len)} is the chunk. Without a pool {@code data} is a fresh array of exactly
+         * {@code len} bytes that the sink owns; with one it comes from the pool and the sink gives it back.
+         */
         void chunk(byte[] data, int len);
     }
 
@@ -31,12 +38,21 @@ public final class ChunkStream {
     private final ChunkSink sink;
     private final int max;
     private final int capacity;
+    private final BufferPool pool;
+    /** The chunker's progress through the unfinished chunk ({@link Chunker#findCutPartial}). */
+    private final long[] scan = new long[2];
     private byte[] buf;
     private int start;
     private int end;
     private long position;
 
     public ChunkStream(Chunker chunker, ChunkSink sink) {
+        this(chunker, sink, null);
+    }
+
+    /** Chunks go to {@code sink} in arrays taken from {@code pool} (null: fresh arrays). */
+    public ChunkStream(Chunker chunker, ChunkSink sink, BufferPool pool) {
+        this.pool = pool;
         this.chunker = Objects.requireNonNull(chunker, "chunker");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.max = chunker.maxSize();
@@ -83,9 +99,18 @@ public final class ChunkStream {
         return n;
     }
 
+    /**
+     * Cuts every chunk whose end is already known. The chunker resumes where it stopped for the current
+     * chunk, so each byte is examined once and a chunk leaves as soon as its end arrives: the buffer holds the
+     * unfinished chunk, not a maximum chunk of look-ahead.
+     */
     private void cutFullChunks() {
-        while (end - start >= max) {
-            emit(chunker.findCut(buf, start, end - start, false));
+        while (end > start) {
+            int cut = chunker.findCutPartial(buf, start, end - start, scan);
+            if (cut < 0) {
+                return;
+            }
+            emit(cut);
         }
     }
 
@@ -111,8 +136,16 @@ public final class ChunkStream {
         if (cut < 1 || cut > avail) {
             throw new IllegalStateException("chunker returned " + cut + " for " + avail + " bytes");
         }
-        byte[] c = Arrays.copyOfRange(buf, start, start + cut);
+        byte[] c;
+        if (pool == null) {
+            c = Arrays.copyOfRange(buf, start, start + cut);
+        } else {
+            c = pool.take(cut);
+            System.arraycopy(buf, start, c, 0, cut);
+        }
         start += cut;
+        scan[0] = 0;
+        scan[1] = 0;
         if (start == end) {
             start = 0;
             end = 0;

@@ -14,4 +14,15 @@ public interface Chunker {
      * value in 1..len (0 only when len is 0).
      */
     int findCut(byte[] buf, int off, int len, boolean eof);
+
+    /**
+     * Resumable search for the end of the chunk that starts at {@code buf[off]}, of which {@code len} bytes
+     * are available so far. {@code state} (two longs, zero for a new chunk) carries what earlier calls for
+     * the same chunk examined. Returns the chunk's length when its end lies within the available bytes, the
+     * same cut {@link #findCut} gives with enough bytes, or -1 after recording progress in {@code state}.
+     * The default waits for {@link #maxSize()} bytes.
+     */
+    default int findCutPartial(byte[] buf, int off, int len, long[] state) {
+        return len >= maxSize() ? findCut(buf, off, len, false) : -1;
+    }
 }

@@ -84,6 +84,7 @@ public final class BlobCodec {
     public record Encoded(ChunkId id, byte[] blob, int plainLength, boolean compressed) {
     }
 
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Per-thread working state: the JCE cipher and zstd contexts are not thread-safe. */
@@ -157,6 +158,31 @@ public final class BlobCodec {
     }
 
     /**
+     * Like {@link #encodeChunk(ChunkId, byte[], int, int)}, but builds the blob in the caller's array
+     * {@code out}, at least {@link #maxBlobLength} long, and returns its length; a backup reuses such arrays
+     * instead of allocating a blob-sized one per chunk. Compressed data is encrypted in place there.
+     */
+    public int encodeChunkInto(ChunkId knownId, byte[] data, int off, int len, byte[] out) {
+        Objects.requireNonNull(knownId, "knownId");
+        Objects.checkFromIndexSize(off, len, data.length);
+        if (out.length < maxBlobLength(len)) {
+            throw new IllegalArgumentException("a " + out.length + "-byte array is too small for the blob of "
+                    + len + " bytes");
+        }
+        byte[] nonce = mode == CryptMode.ENCRYPT ? freshNonce() : null;
+        return encodeInto(WORKSPACE.get(), KIND_CHUNK, knownId.bytes(), data, off, len, nonce, out);
+    }
+
+    /** The largest blob a chunk of {@code len} bytes can become in any mode: header, nonce and tag around it. */
+    public static int maxBlobLength(int len) {
+        return maxBlobLength(len, true);
+    }
+
+    private static int maxBlobLength(int len, boolean encrypt) {
+        return HEADER + (encrypt ? NONCE + TAG : 0) + len;
+    }
+
+    /**
      * Test-only: encodes with the given nonce so that known-answer vectors are reproducible. Reusing a
      * nonce with the same key destroys GCM's security; nothing but tests may call this.
      */
@@ -184,56 +210,61 @@ public final class BlobCodec {
         return nonce;
     }
 
-    /**
-     * Builds one blob. zstd writes into an array sized for the uncompressed blob, limited to one byte less
-     * than the plaintext, so that "does not shrink" is zstd running out of room. Compressed data is then
-     * encrypted into (or copied to) an array of its exact size; incompressible data is encrypted (or
-     * copied) straight from the caller's array into the first one. No plaintext is copied before
-     * encryption.
-     */
+    /** Builds one blob in a new array of its exact length (see {@link #encodeInto}). */
     private byte[] encode(Workspace ws, int kind, byte[] context, byte[] data, int off, int len, byte[] nonce) {
         Objects.checkFromIndexSize(off, len, data.length);
         if (len > MAX_PAYLOAD) {
             throw new IllegalArgumentException("a blob payload is at most 64 MiB, not " + len + " bytes");
         }
+        byte[] out = new byte[maxBlobLength(len, nonce != null)];
+        int n = encodeInto(ws, kind, context, data, off, len, nonce, out);
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Builds one blob into {@code out} (at least {@link #maxBlobLength} long) and returns its length. zstd
+     * writes into {@code out} after the header and nonce, limited to one byte less than the plaintext, so
+     * that "does not shrink" is zstd running out of room; compressed data is then encrypted in place there.
+     * Incompressible data is encrypted (or copied) straight from the caller's array. No plaintext is copied
+     * before encryption.
+     */
+    private int encodeInto(Workspace ws, int kind, byte[] context, byte[] data, int off, int len, byte[] nonce,
+            byte[] out) {
+        if (len > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("a blob payload is at most 64 MiB, not " + len + " bytes");
+        }
         boolean encrypt = nonce != null;
         int bodyStart = HEADER + (encrypt ? NONCE : 0);
-        int tag = encrypt ? TAG : 0;
-        byte[] out = new byte[bodyStart + len + tag];
         int compressedLen = compressInto(ws.compressor, data, off, len, out, bodyStart);
         boolean compressed = compressedLen >= 0;
         int flags = (encrypt ? FLAG_ENCRYPTED : 0) | (compressed ? FLAG_COMPRESSED : 0);
-        if (compressed && encrypt) {
-            byte[] exact = new byte[bodyStart + compressedLen + tag];
+        int end;
+        if (encrypt) {
             try {
                 Cipher c = initCipher(ws, Cipher.ENCRYPT_MODE, nonce, 0, ws.aad(kind, flags, context));
-                c.doFinal(out, bodyStart, compressedLen, exact, bodyStart);
+                end = bodyStart + (compressed ? c.doFinal(out, bodyStart, compressedLen, out, bodyStart)
+                        : c.doFinal(data, off, len, out, bodyStart));
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("AES-GCM encryption failed", e);
             }
-            out = exact;
         } else if (compressed) {
-            out = Arrays.copyOf(out, bodyStart + compressedLen);
-        } else if (encrypt) {
-            try {
-                Cipher c = initCipher(ws, Cipher.ENCRYPT_MODE, nonce, 0, ws.aad(kind, flags, context));
-                c.doFinal(data, off, len, out, bodyStart);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("AES-GCM encryption failed", e);
-            }
+            end = bodyStart + compressedLen;
         } else {
             System.arraycopy(data, off, out, bodyStart, len);
+            end = bodyStart + len;
         }
         System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
         out[4] = (byte) kind;
         out[5] = (byte) flags;
+        out[6] = 0;
+        out[7] = 0;
         if (encrypt) {
             System.arraycopy(nonce, 0, out, HEADER, NONCE);
         }
         CRC32C crc = new CRC32C();
-        crc.update(out, HEADER, out.length - HEADER);
+        crc.update(out, HEADER, end - HEADER);
         putIntLe(out, 8, (int) crc.getValue());
-        return out;
+        return end;
     }
 
     /** zstd level 1 into {@code out[at..]}, accepted only if strictly smaller than {@code len}; else -1. */
@@ -310,7 +341,62 @@ public final class BlobCodec {
      * @throws CorruptDataException {@code "chunk <hex>: <reason>"}, the reason one of the constants above
      */
     public byte[] decodeChunk(ChunkId expectedId, byte[] blob) {
+        return decodeChunk(expectedId, blob, false);
+    }
+
+    /**
+     * {@link #decodeChunk(ChunkId, byte[])} for a blob the caller no longer needs: it is decrypted in place,
+     * so its bytes are overwritten (with plaintext, or garbage when authentication fails). Saves an array
+     * the size of the blob per chunk.
+     */
+    public byte[] decodeChunkConsuming(ChunkId expectedId, byte[] blob) {
+        return decodeChunk(expectedId, blob, true);
+    }
+
+    /** A decoded chunk: its plaintext is {@code data[0..length)}; {@code data} may be longer. */
+    public record Decoded(byte[] data, int length) {
+    }
+
+    /**
+     * {@link #decodeChunkConsuming} with the plaintext placed in an array taken from {@code pool}, which the
+     * caller gives back when done with it (on failure an array taken is simply dropped).
+     */
+    public Decoded decodeChunkInto(ChunkId expectedId, byte[] blob, dev.coffer.core.util.BufferPool pool) {
+        Objects.requireNonNull(pool, "pool");
         String what = "chunk " + expectedId.hex();
+        BlobInfo info = checkChunk(expectedId, blob, what);
+        Workspace ws = WORKSPACE.get();
+        int body = HEADER;
+        int bodyLength = blob.length - HEADER;
+        if (info.encrypted()) {
+            body = HEADER + NONCE;
+            try {
+                Cipher c = initCipher(ws, Cipher.DECRYPT_MODE, blob, HEADER, ws.aad(blob[4] & 0xff, blob[5] & 0xff,
+                        expectedId.bytes()));
+                bodyLength = c.doFinal(blob, body, blob.length - body, blob, body);
+            } catch (GeneralSecurityException e) {
+                throw corrupt(what, AUTH_FAILED);
+            }
+        }
+        byte[] out;
+        int length;
+        if (info.compressed()) {
+            out = decompress(ws, blob, body, bodyLength, what, pool);
+            length = (int) Zstd.getFrameContentSize(blob, body, bodyLength);
+        } else {
+            out = pool.take(bodyLength);
+            System.arraycopy(blob, body, out, 0, bodyLength);
+            length = bodyLength;
+        }
+        if (!expectedId.matches(idOf(out, 0, length).bytes())) {
+            pool.give(out);
+            throw corrupt(what, ID_MISMATCH);
+        }
+        return new Decoded(out, length);
+    }
+
+    /** The checks before decryption: header, CRC, kind and crypt mode. */
+    private BlobInfo checkChunk(ChunkId expectedId, byte[] blob, String what) {
         BlobInfo info = inspect(blob, what);
         if (info.kind() != KIND_CHUNK) {
             throw corrupt(what, NOT_A_DATA_CHUNK + " (kind " + info.kind() + ")");
@@ -319,29 +405,50 @@ public final class BlobCodec {
         if (info.encrypted() != wantEncrypted) {
             throw corrupt(what, info.encrypted() ? ENCRYPTED_UNEXPECTED : PLAIN_UNEXPECTED);
         }
+        return info;
+    }
+
+    private byte[] decodeChunk(ChunkId expectedId, byte[] blob, boolean inPlace) {
+        String what = "chunk " + expectedId.hex();
+        BlobInfo info = checkChunk(expectedId, blob, what);
         Workspace ws = WORKSPACE.get();
-        byte[] plain = payload(ws, info, blob, expectedId.bytes(), what);
+        byte[] plain = payload(ws, info, blob, expectedId.bytes(), what, inPlace);
         if (!expectedId.matches(idOf(plain, 0, plain.length).bytes())) {
             throw corrupt(what, ID_MISMATCH);
         }
         return plain;
     }
 
-    /** Authenticates and decrypts (when encrypted) and decompresses (when compressed) the body. */
-    private byte[] payload(Workspace ws, BlobInfo info, byte[] blob, byte[] context, String what) {
+    /**
+     * Authenticates and decrypts (when encrypted) and decompresses (when compressed) the body; with
+     * {@code inPlace} the decryption overwrites the blob.
+     */
+    private byte[] payload(Workspace ws, BlobInfo info, byte[] blob, byte[] context, String what, boolean inPlace) {
         if (!info.encrypted()) {
             return info.compressed() ? decompress(ws, blob, HEADER, blob.length - HEADER, what)
                     : Arrays.copyOfRange(blob, HEADER, blob.length);
         }
+        int body = HEADER + NONCE;
         byte[] opened;
+        int openedLength;
         try {
             Cipher c = initCipher(ws, Cipher.DECRYPT_MODE, blob, HEADER, ws.aad(blob[4] & 0xff, blob[5] & 0xff, context));
-            opened = c.doFinal(blob, HEADER + NONCE, blob.length - HEADER - NONCE);
+            if (inPlace) {
+                openedLength = c.doFinal(blob, body, blob.length - body, blob, body);
+                opened = blob;
+            } else {
+                opened = c.doFinal(blob, body, blob.length - body);
+                openedLength = opened.length;
+                body = 0;
+            }
         } catch (GeneralSecurityException e) {
             // AEADBadTagException, or a provider's other way of refusing the input
             throw corrupt(what, AUTH_FAILED);
         }
-        return info.compressed() ? decompress(ws, opened, 0, opened.length, what) : opened;
+        if (info.compressed()) {
+            return decompress(ws, opened, body, openedLength, what);
+        }
+        return body == 0 && openedLength == opened.length ? opened : Arrays.copyOfRange(opened, body, body + openedLength);
     }
 
     /**
@@ -349,6 +456,12 @@ public final class BlobCodec {
      * The size is checked before anything is allocated.
      */
     private static byte[] decompress(Workspace ws, byte[] src, int off, int len, String what) {
+        return decompress(ws, src, off, len, what, null);
+    }
+
+    /** As above, into an array from {@code pool} (possibly longer than the content) when one is given. */
+    private static byte[] decompress(Workspace ws, byte[] src, int off, int len, String what,
+            dev.coffer.core.util.BufferPool pool) {
         if (len < ZSTD_MAGIC.length || !Arrays.equals(src, off, off + ZSTD_MAGIC.length, ZSTD_MAGIC, 0, ZSTD_MAGIC.length)) {
             // also refuses skippable frames, which zstd would "decompress" to nothing
             throw corrupt(what, BAD_COMPRESSION + " (no valid frame header)");
@@ -379,10 +492,10 @@ public final class BlobCodec {
         if (frame != len) {
             throw corrupt(what, BAD_COMPRESSION + " (not exactly one zstd frame)");
         }
-        byte[] out = new byte[(int) size];
+        byte[] out = pool == null ? new byte[(int) size] : pool.take((int) size);
         int n;
         try {
-            n = ws.decompressor.decompressByteArray(out, 0, out.length, src, off, len);
+            n = ws.decompressor.decompressByteArray(out, 0, (int) size, src, off, len);
         } catch (RuntimeException e) {
             throw corrupt(what, BAD_COMPRESSION);
         }
@@ -413,7 +526,7 @@ public final class BlobCodec {
         if (info.kind() != KIND_SMALL) {
             throw corrupt(what, NOT_SEALED + " (kind " + info.kind() + ")");
         }
-        return payload(WORKSPACE.get(), info, blob, context32, what);
+        return payload(WORKSPACE.get(), info, blob, context32, what, false);
     }
 
     private void checkSealing(byte[] context32) {

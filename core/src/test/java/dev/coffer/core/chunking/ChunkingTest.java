@@ -139,6 +139,46 @@ class ChunkingTest {
     }
 
     @Test
+    void resumedScansAndPooledArraysGiveTheSameChunks() {
+        byte[] data = random(11, 24 << 20);
+        // a zero run longer than the maximum chunk and a repeating pattern: forced cuts at the maximum
+        Arrays.fill(data, 2 << 20, 5 << 20, (byte) 0);
+        for (int i = 8 << 20; i < 10 << 20; i++) {
+            data[i] = (byte) (i % 5);
+        }
+        for (int a : new int[] {4 << 10, 64 << 10, 512 << 10}) {
+            CdcChunker c = new CdcChunker(CdcChunker.unkeyedGear(), a);
+            List<Integer> expected = cuts(c, data);
+            assertThat(expected).as("the zero run is cut at the maximum").contains(4 * a);
+            for (int piece : new int[] {1, 13, 4096, 1 << 20}) {
+                if (piece == 1 && a > (4 << 10)) {
+                    continue; // byte-at-a-time is slow and adds nothing at larger sizes
+                }
+                dev.coffer.core.util.BufferPool pool = new dev.coffer.core.util.BufferPool(8L << 20);
+                List<Integer> got = new ArrayList<>();
+                int[] at = {0};
+                ChunkStream s = new ChunkStream(c, (d, len) -> {
+                    assertThat(d.length).isGreaterThanOrEqualTo(len);
+                    assertThat(Arrays.equals(d, 0, len, data, at[0], at[0] + len)).as("bytes at " + at[0]).isTrue();
+                    at[0] += len;
+                    got.add(len);
+                    pool.give(d);
+                }, pool);
+                byte[] slice = new byte[piece];
+                for (int off = 0; off < data.length; off += piece) {
+                    int n = Math.min(piece, data.length - off);
+                    System.arraycopy(data, off, slice, 0, n);
+                    s.write(slice, 0, n);
+                }
+                s.finish();
+                assertThat(got).as("average " + a + ", pieces of " + piece).isEqualTo(expected);
+                // chunks given back are taken again: a handful of arrays serve thousands of chunks
+                assertThat(pool.allocations()).as("arrays allocated").isLessThan(expected.size() / 4 + 8);
+            }
+        }
+    }
+
+    @Test
     void minimumAndMaximumAreHonouredOnDegenerateData() {
         CdcChunker c = new CdcChunker(CdcChunker.unkeyedGear(), 4 << 10);
         // constant data: the hash settles on one value, so either every chunk hits the maximum or the

@@ -61,6 +61,44 @@ class BlobCodecTest {
     private static void assertFails(BlobCodec c, ChunkId id, byte[] blob, String reason) {
         assertThatThrownBy(() -> c.decodeChunk(id, blob)).isExactlyInstanceOf(CorruptDataException.class)
                 .hasMessage(prefix(id) + reason);
+        // decoding in place, and into pooled arrays, refuses exactly the same
+        assertThatThrownBy(() -> c.decodeChunkConsuming(id, blob.clone())).isExactlyInstanceOf(CorruptDataException.class)
+                .hasMessage(prefix(id) + reason);
+        assertThatThrownBy(() -> c.decodeChunkInto(id, blob.clone(), new dev.coffer.core.util.BufferPool(1 << 20)))
+                .isExactlyInstanceOf(CorruptDataException.class).hasMessage(prefix(id) + reason);
+    }
+
+    @ParameterizedTest
+    @EnumSource(CryptMode.class)
+    void blobsBuiltInReusedArraysAndDecodedInPlace(CryptMode mode) {
+        BlobCodec c = codec(mode);
+        byte[] reused = new byte[BlobCodec.maxBlobLength(1 << 20) + 99];
+        for (byte[] data : new byte[][] {TEXT, RANDOM, new byte[0], new byte[1], new byte[1 << 20]}) {
+            Arrays.fill(reused, (byte) 0xa5); // whatever the previous chunk left there
+            ChunkId id = c.idOf(data, 0, data.length);
+            int n = c.encodeChunkInto(id, data, 0, data.length, reused);
+            byte[] blob = Arrays.copyOf(reused, n);
+            BlobCodec.Encoded fresh = c.encodeChunk(id, data, 0, data.length);
+            assertThat(n).isEqualTo(fresh.blob().length);
+            assertThat(BlobCodec.inspect(blob)).isEqualTo(BlobCodec.inspect(fresh.blob()));
+            assertThat(c.decodeChunk(id, blob)).isEqualTo(data);
+            assertThat(c.decodeChunkConsuming(id, blob.clone())).isEqualTo(data);
+            dev.coffer.core.util.BufferPool pool = new dev.coffer.core.util.BufferPool(8 << 20);
+            pool.give(new byte[(2 << 20) + 5]); // a dirty, longer array to decode into
+            BlobCodec.Decoded d = c.decodeChunkInto(id, blob.clone(), pool);
+            assertThat(d.length()).isEqualTo(data.length);
+            assertThat(Arrays.copyOf(d.data(), d.length())).isEqualTo(data);
+            if (mode == CryptMode.ENCRYPT && data.length > 0) {
+                // in place means in place: the ciphertext is gone afterwards
+                byte[] consumed = blob.clone();
+                c.decodeChunkConsuming(id, consumed);
+                assertThat(consumed).isNotEqualTo(blob);
+            }
+        }
+        byte[] small = new byte[BlobCodec.maxBlobLength(TEXT.length) - 1];
+        ChunkId id = c.idOf(TEXT, 0, TEXT.length);
+        assertThatThrownBy(() -> c.encodeChunkInto(id, TEXT, 0, TEXT.length, small))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too small");
     }
 
     /** An encrypted blob built by hand from design.md with the JDK's own GCM, for payloads the codec never writes. */
