@@ -43,6 +43,8 @@ public final class Main implements Runnable {
         for (String a : args) {
             if (!a.startsWith("-")) {
                 if (HEAVY.contains(a)) {
+                    // load the crypto provider and zstd while the command line and key file are read
+                    dev.coffer.core.crypto.Providers.preload();
                     // these move chunk after chunk through the heap: keep it near their live data
                     dev.coffer.core.util.HeapGovernor.installInBackground(32L << 20);
                 }
