@@ -26,7 +26,7 @@
 # cached corpus.
 #
 # Settings: Coffer's defaults (encrypt, zstd-1, 4 MiB average chunks, a key file without passphrase from
-# 'coffer key create --kdf none', the launcher's -Xmx512m); restic's defaults (repository v2, AES-256 +
+# 'coffer key create --kdf none', the launcher's JVM settings); restic's defaults (repository v2, AES-256 +
 # Poly1305, zstd 'auto'), password in RESTIC_PASSWORD; borg 'init --encryption repokey' (AES-256-CTR +
 # HMAC-SHA256), 'create --compression zstd,1' (the same zstd level as Coffer), passphrase in
 # BORG_PASSPHRASE. Nothing else is tuned.
