@@ -159,8 +159,8 @@ public final class RestoreEngine implements AutoCloseable {
                         FileEntry first = files.get(targetKey);
                         if (restoredFiles.contains(targetKey)) {
                             awaitWrite(pendingWrites.get(targetKey));
-                            removeExisting(dest);
-                            Posix.link(BytePaths.join(target, h.targetPath()), dest);
+                            byte[] linkTarget = BytePaths.join(target, h.targetPath());
+                            replacing(dest, () -> Posix.link(linkTarget, dest));
                         } else {
                             FileEntry original = first != null ? first : findFile(all, h.targetPath());
                             if (original == null) {
@@ -173,14 +173,12 @@ public final class RestoreEngine implements AutoCloseable {
                         }
                     }
                     case SymlinkEntry s -> {
-                        removeExisting(dest);
-                        Posix.symlink(s.target(), dest);
+                        replacing(dest, () -> Posix.symlink(s.target(), dest));
                         applyMeta(dest, s.meta(), true);
                         restoredFiles.add(key);
                     }
                     case FifoEntry f -> {
-                        removeExisting(dest);
-                        Posix.mkfifo(dest, f.meta().mode() & 0777);
+                        replacing(dest, () -> Posix.mkfifo(dest, f.meta().mode() & 0777));
                         applyMeta(dest, f.meta(), false);
                         restoredFiles.add(key);
                     }
@@ -189,9 +187,8 @@ public final class RestoreEngine implements AutoCloseable {
                             warning("skipped device node " + d.displayPath() + ": creating devices needs root");
                             continue;
                         }
-                        removeExisting(dest);
-                        Posix.mknod(dest, d.block() ? FileType.BLOCK_DEVICE : FileType.CHAR_DEVICE,
-                                d.meta().mode() & 0777, d.major(), d.minor());
+                        replacing(dest, () -> Posix.mknod(dest, d.block() ? FileType.BLOCK_DEVICE : FileType.CHAR_DEVICE,
+                                d.meta().mode() & 0777, d.major(), d.minor()));
                         applyMeta(dest, d.meta(), false);
                         restoredFiles.add(key);
                     }
@@ -339,17 +336,43 @@ public final class RestoreEngine implements AutoCloseable {
             return;
         }
         try {
-            Stat st = Posix.lstat(dest);
-            if (st.fileType() == FileType.DIRECTORY) {
-                return;
-            }
-            removeExisting(dest);
+            Posix.mkdir(dest, 0700);
+            return;
         } catch (FsException e) {
-            if (e.errno() != FsException.ENOENT) {
+            if (e.errno() != FsException.EEXIST) {
                 throw e;
             }
         }
+        if (Posix.lstat(dest).fileType() == FileType.DIRECTORY) {
+            return;
+        }
+        removeExisting(dest);
         Posix.mkdir(dest, 0700);
+    }
+
+    /**
+     * Creates {@code dest} with {@code create}; only when something is in the way (EEXIST) is it removed
+     * (as {@link #removeExisting} allows) and the creation tried again. Restoring into an empty directory
+     * thus costs no lookup per entry.
+     */
+    private void replacing(byte[] dest, Runnable create) {
+        try {
+            create.run();
+            return;
+        } catch (FsException e) {
+            if (e.errno() != FsException.EEXIST) {
+                throw e;
+            }
+        }
+        removeExisting(dest);
+        create.run();
+    }
+
+    /** A new file at {@code dest}, open for writing, replacing what is in the way (see {@link #replacing}). */
+    private int createReplacing(byte[] dest) {
+        int[] fd = new int[1];
+        replacing(dest, () -> fd[0] = Posix.createFile(dest, 0600, true, false));
+        return fd[0];
     }
 
     /** Removes a non-directory in the way (only reached with --overwrite, checked up front). */
@@ -430,8 +453,7 @@ public final class RestoreEngine implements AutoCloseable {
 
     /** Writes a file whose whole content is in memory: checked, sparse, then its metadata. */
     private void writeContents(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int len) {
-        removeExisting(dest);
-        int fd = Posix.createFile(dest, 0600, true, false);
+        int fd = createReplacing(dest);
         boolean ok = false;
         try {
             MessageDigest sha = sha256();
@@ -459,8 +481,7 @@ public final class RestoreEngine implements AutoCloseable {
     }
 
     private void writeFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload) {
-        removeExisting(dest);
-        int fd = Posix.createFile(dest, 0600, true, false);
+        int fd = createReplacing(dest);
         boolean ok = false;
         try {
             MessageDigest sha = sha256();
