@@ -8,7 +8,7 @@
 # BENCH_DIR/synthetic (default /tmp/coffer-bench/synthetic), grows from size to size (chunks are added,
 # snapshots replaced) and is deleted at the end (KEEP=1 keeps it). It needs about 4 KiB of disk per chunk
 # (one file system block per chunk file) plus 256 MiB of chunk directories, and as many free inodes as
-# chunks. The JVM runs with the launcher's settings (JAVA_OPTS, default "-XX:+UseSerialGC -Xmx512m"); a
+# chunks. The JVM runs with a fixed heap (JAVA_OPTS, default "-XX:+UseSerialGC -Xmx512m"); a
 # step that fails with them (out of heap) is run again with RETRY_OPTS (default -Xmx1g) and says so.
 # Per size: create, sync, verify (every snapshot, keyless), gc (removes the 10% garbage), gc again
 # (nothing left to remove).
