@@ -77,27 +77,9 @@ public final class CdcChunker implements Chunker {
         if (len <= min) {
             return len;
         }
-        final long[] g = gear;
-        final long mS = maskS;
-        final long mL = maskL;
-        int normal = off + Math.min(average, len);
-        int end = off + Math.min(max, len);
-        long fp = 0;
-        int i = off + min;
         // the hash restarts at the minimum: bytes before it never influence the cut (design.md 3.1)
-        for (; i < normal; i++) {
-            fp = (fp << 1) + g[buf[i] & 0xff];
-            if ((fp & mS) == 0) {
-                return i + 1 - off;
-            }
-        }
-        for (; i < end; i++) {
-            fp = (fp << 1) + g[buf[i] & 0xff];
-            if ((fp & mL) == 0) {
-                return i + 1 - off;
-            }
-        }
-        return end - off;
+        int cut = findCutPartial(buf, off, len, new long[2]);
+        return cut < 0 ? len : cut;
     }
 
     /**
