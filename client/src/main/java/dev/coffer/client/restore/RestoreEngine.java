@@ -451,40 +451,24 @@ public final class RestoreEngine implements AutoCloseable {
         }
     }
 
-    /** Writes a file whose whole content is in memory: checked, sparse, then its metadata. */
-    private void writeContents(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int len) {
-        int fd = createReplacing(dest);
-        boolean ok = false;
-        try {
-            MessageDigest sha = sha256();
-            sha.update(data, 0, len);
-            if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
-                throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
-                        + ": restored content does not match the checksum recorded at backup");
-            }
-            writeSparse(fd, data, len, 0);
-            Posix.ftruncate(fd, f.size());
-            stats.bytes.addAndGet(len);
-            ok = true;
-        } finally {
-            Posix.close(fd);
-            if (!ok) {
-                try {
-                    Posix.unlink(dest);
-                } catch (FsException ignored) {
-                    // best effort: the error being thrown matters more
-                }
-            }
-        }
-        applyMeta(dest, f.meta(), false);
-        stats.files.incrementAndGet();
+    /** Writes the contents of a new file into {@code fd}, feeding every byte to {@code sha}. */
+    @FunctionalInterface
+    private interface Contents {
+        void write(int fd, MessageDigest sha);
     }
 
+    /** Writes a file whose whole content is in memory. */
+    private void writeContents(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int len) {
+        writeNewFile(archive, f, dest, (fd, sha) -> {
+            sha.update(data, 0, len);
+            writeSparse(fd, data, len, 0);
+            stats.bytes.addAndGet(len);
+        });
+    }
+
+    /** Writes a file read from the payload stream piece by piece. */
     private void writeFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload) {
-        int fd = createReplacing(dest);
-        boolean ok = false;
-        try {
-            MessageDigest sha = sha256();
+        writeNewFile(archive, f, dest, (fd, sha) -> {
             byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(1, f.size()))];
             long pos = 0;
             while (pos < f.size()) {
@@ -500,6 +484,19 @@ public final class RestoreEngine implements AutoCloseable {
                 pos += n;
                 stats.bytes.addAndGet(n);
             }
+        });
+    }
+
+    /**
+     * Creates {@code dest}, writes its contents (sparse), sets its size and checks the SHA-256 recorded at
+     * backup; on any failure the partial file is removed, so nothing half-written stays. Then its metadata.
+     */
+    private void writeNewFile(ArchiveRef archive, FileEntry f, byte[] dest, Contents contents) {
+        int fd = createReplacing(dest);
+        boolean ok = false;
+        try {
+            MessageDigest sha = sha256();
+            contents.write(fd, sha);
             Posix.ftruncate(fd, f.size());
             if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
                 throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
