@@ -32,7 +32,7 @@ public final class Main implements Runnable {
     }
 
     /** Commands that stream data through the heap, where {@link dev.coffer.core.util.HeapGovernor} pays off. */
-    private static final java.util.Set<String> HEAVY = java.util.Set.of("backup", "restore", "verify", "drill", "gc", "mount");
+    private static final java.util.Set<String> HEAVY = java.util.Set.of("backup", "restore", "verify", "drill", "gc");
 
     public static void main(String[] args) {
         // UTF-8 whatever the locale: names, paper keys and QR codes drawn in text need it

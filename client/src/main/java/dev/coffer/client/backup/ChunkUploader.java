@@ -19,9 +19,10 @@ import java.util.concurrent.Semaphore;
 /**
  * The parallel half of the backup pipeline. The reading thread cuts chunks; worker threads hash,
  * look the id up (touching chunks the repository has), and only for unknown chunks compress, encrypt and store.
- * Memory stays bounded: at most {@code 2 × threads + 1} chunks, and at most 32 MiB of their plaintext (or one
- * larger chunk), exist between the chunker and the repository. Chunk arrays and the arrays blobs are built in
- * come from a {@link BufferPool} and go back to it, so a backup allocates almost nothing per chunk. Index entries are appended in stream order whatever order the workers finish in.
+ * Memory stays bounded: at most {@code threads + 1} chunks, and at most 24 MiB of their plaintext (or one
+ * larger chunk), exist between the chunker and the repository. Chunk arrays, and the arrays blobs are built
+ * in, come from a {@link BufferPool} and go back to it, so a backup allocates almost nothing per chunk.
+ * Index entries are appended in stream order whatever order the workers finish in.
  */
 public final class ChunkUploader implements AutoCloseable {
     private final Repository repo;
@@ -32,7 +33,7 @@ public final class ChunkUploader implements AutoCloseable {
     /** In-flight plaintext in KiB: bounds memory whatever the chunk size and thread count. */
     private final Semaphore kibibytes = new Semaphore(BUDGET_KIB);
     static final int BUDGET_KIB = 24 << 10;
-    /** Chunk and blob arrays of this backup; up to 32 MiB of them are kept for reuse while not in flight. */
+    /** Chunk and blob arrays of this backup; up to 24 MiB of them are kept for reuse while not in flight. */
     private final BufferPool buffers = new BufferPool(24L << 20);
     private final BackupStats stats;
 

@@ -73,14 +73,6 @@ public final class StreamReader {
         }
     }
 
-    /** Gives every cached chunk back to the pool; the reader may still be used afterwards. */
-    public void releaseAll() {
-        for (CompletableFuture<byte[]> f : cache.values()) {
-            release(f);
-        }
-        cache.clear();
-    }
-
     /** Length of chunk i (an array from {@link #chunk} may be longer when the reader has a pool). */
     public int chunkLength(int i) {
         return (int) (index.end(i) - index.start(i));
@@ -115,7 +107,7 @@ public final class StreamReader {
         CompletableFuture<byte[]> f = cache.get(i);
         if (f == null) {
             ChunkId id = index.id(i);
-            long expected = index.end(i) - index.start(i);
+            int expected = chunkLength(i);
             f = CompletableFuture.supplyAsync(() -> {
                 // the blob is ours alone: decrypting it in place saves an array per chunk
                 byte[] blob = repo.readChunk(snapshot, id);

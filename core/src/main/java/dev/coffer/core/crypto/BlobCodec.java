@@ -362,37 +362,7 @@ public final class BlobCodec {
      * caller gives back when done with it (on failure an array taken is simply dropped).
      */
     public Decoded decodeChunkInto(ChunkId expectedId, byte[] blob, dev.coffer.core.util.BufferPool pool) {
-        Objects.requireNonNull(pool, "pool");
-        String what = "chunk " + expectedId.hex();
-        BlobInfo info = checkChunk(expectedId, blob, what);
-        Workspace ws = WORKSPACE.get();
-        int body = HEADER;
-        int bodyLength = blob.length - HEADER;
-        if (info.encrypted()) {
-            body = HEADER + NONCE;
-            try {
-                Cipher c = initCipher(ws, Cipher.DECRYPT_MODE, blob, HEADER, ws.aad(blob[4] & 0xff, blob[5] & 0xff,
-                        expectedId.bytes()));
-                bodyLength = c.doFinal(blob, body, blob.length - body, blob, body);
-            } catch (GeneralSecurityException e) {
-                throw corrupt(what, AUTH_FAILED);
-            }
-        }
-        byte[] out;
-        int length;
-        if (info.compressed()) {
-            out = decompress(ws, blob, body, bodyLength, what, pool);
-            length = (int) Zstd.getFrameContentSize(blob, body, bodyLength);
-        } else {
-            out = pool.take(bodyLength);
-            System.arraycopy(blob, body, out, 0, bodyLength);
-            length = bodyLength;
-        }
-        if (!expectedId.matches(idOf(out, 0, length).bytes())) {
-            pool.give(out);
-            throw corrupt(what, ID_MISMATCH);
-        }
-        return new Decoded(out, length);
+        return decode(expectedId, blob, true, Objects.requireNonNull(pool, "pool"));
     }
 
     /** The checks before decryption: header, CRC, kind and crypt mode. */
@@ -409,11 +379,18 @@ public final class BlobCodec {
     }
 
     private byte[] decodeChunk(ChunkId expectedId, byte[] blob, boolean inPlace) {
+        return decode(expectedId, blob, inPlace, null).data();
+    }
+
+    /** Every check of a chunk and its plaintext, in place and into a pooled array as asked. */
+    private Decoded decode(ChunkId expectedId, byte[] blob, boolean inPlace, dev.coffer.core.util.BufferPool pool) {
         String what = "chunk " + expectedId.hex();
         BlobInfo info = checkChunk(expectedId, blob, what);
-        Workspace ws = WORKSPACE.get();
-        byte[] plain = payload(ws, info, blob, expectedId.bytes(), what, inPlace);
-        if (!expectedId.matches(idOf(plain, 0, plain.length).bytes())) {
+        Decoded plain = payload(WORKSPACE.get(), info, blob, expectedId.bytes(), what, inPlace, pool);
+        if (!expectedId.matches(idOf(plain.data(), 0, plain.length()).bytes())) {
+            if (pool != null) {
+                pool.give(plain.data());
+            }
             throw corrupt(what, ID_MISMATCH);
         }
         return plain;
@@ -421,46 +398,46 @@ public final class BlobCodec {
 
     /**
      * Authenticates and decrypts (when encrypted) and decompresses (when compressed) the body; with
-     * {@code inPlace} the decryption overwrites the blob.
+     * {@code inPlace} the decryption overwrites the blob, with a {@code pool} the plaintext goes into an array
+     * taken from it (otherwise into a new array of exactly its length).
      */
-    private byte[] payload(Workspace ws, BlobInfo info, byte[] blob, byte[] context, String what, boolean inPlace) {
-        if (!info.encrypted()) {
-            return info.compressed() ? decompress(ws, blob, HEADER, blob.length - HEADER, what)
-                    : Arrays.copyOfRange(blob, HEADER, blob.length);
-        }
-        int body = HEADER + NONCE;
-        byte[] opened;
-        int openedLength;
-        try {
-            Cipher c = initCipher(ws, Cipher.DECRYPT_MODE, blob, HEADER, ws.aad(blob[4] & 0xff, blob[5] & 0xff, context));
-            if (inPlace) {
-                openedLength = c.doFinal(blob, body, blob.length - body, blob, body);
-                opened = blob;
-            } else {
-                opened = c.doFinal(blob, body, blob.length - body);
-                openedLength = opened.length;
-                body = 0;
+    private Decoded payload(Workspace ws, BlobInfo info, byte[] blob, byte[] context, String what, boolean inPlace,
+            dev.coffer.core.util.BufferPool pool) {
+        byte[] src = blob;
+        int body = HEADER;
+        int length = blob.length - HEADER;
+        if (info.encrypted()) {
+            body = HEADER + NONCE;
+            try {
+                Cipher c = initCipher(ws, Cipher.DECRYPT_MODE, blob, HEADER, ws.aad(blob[4] & 0xff, blob[5] & 0xff, context));
+                if (inPlace) {
+                    length = c.doFinal(blob, body, blob.length - body, blob, body);
+                } else {
+                    src = c.doFinal(blob, body, blob.length - body);
+                    body = 0;
+                    length = src.length;
+                }
+            } catch (GeneralSecurityException e) {
+                // AEADBadTagException, or a provider's other way of refusing the input
+                throw corrupt(what, AUTH_FAILED);
             }
-        } catch (GeneralSecurityException e) {
-            // AEADBadTagException, or a provider's other way of refusing the input
-            throw corrupt(what, AUTH_FAILED);
         }
         if (info.compressed()) {
-            return decompress(ws, opened, body, openedLength, what);
+            return decompress(ws, src, body, length, what, pool);
         }
-        return body == 0 && openedLength == opened.length ? opened : Arrays.copyOfRange(opened, body, body + openedLength);
+        if (pool != null) {
+            byte[] out = pool.take(length);
+            System.arraycopy(src, body, out, 0, length);
+            return new Decoded(out, length);
+        }
+        return new Decoded(body == 0 && length == src.length ? src : Arrays.copyOfRange(src, body, body + length), length);
     }
 
     /**
-     * Decompresses exactly one zstd frame that declares its content size, at most {@link #MAX_PAYLOAD}.
-     * The size is checked before anything is allocated.
+     * Decompresses exactly one zstd frame that declares its content size, at most {@link #MAX_PAYLOAD}, into
+     * a new array of that size or one from {@code pool}. The size is checked before anything is allocated.
      */
-    private static byte[] decompress(Workspace ws, byte[] src, int off, int len, String what) {
-        return decompress(ws, src, off, len, what, null);
-    }
-
-    /** As above, into an array from {@code pool} (possibly longer than the content) when one is given. */
-    private static byte[] decompress(Workspace ws, byte[] src, int off, int len, String what,
+    private static Decoded decompress(Workspace ws, byte[] src, int off, int len, String what,
             dev.coffer.core.util.BufferPool pool) {
         if (len < ZSTD_MAGIC.length || !Arrays.equals(src, off, off + ZSTD_MAGIC.length, ZSTD_MAGIC, 0, ZSTD_MAGIC.length)) {
             // also refuses skippable frames, which zstd would "decompress" to nothing
@@ -502,7 +479,7 @@ public final class BlobCodec {
         if (n != size) {
             throw corrupt(what, BAD_COMPRESSION);
         }
-        return out;
+        return new Decoded(out, n);
     }
 
     /**
@@ -526,7 +503,7 @@ public final class BlobCodec {
         if (info.kind() != KIND_SMALL) {
             throw corrupt(what, NOT_SEALED + " (kind " + info.kind() + ")");
         }
-        return payload(WORKSPACE.get(), info, blob, context32, what, false);
+        return payload(WORKSPACE.get(), info, blob, context32, what, false, null).data();
     }
 
     private void checkSealing(byte[] context32) {
