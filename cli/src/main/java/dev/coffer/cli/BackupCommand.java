@@ -170,7 +170,8 @@ final class BackupCommand implements Callable<Integer> {
         out.println("  new " + Units.bytes(fresh) + " in " + Units.count(s.newChunks.get()) + " chunks (stored "
                 + Units.bytes(stored) + (fresh > 0 ? String.format(Locale.ROOT, ", compression %.2fx", (double) fresh / Math.max(1, stored)) : "")
                 + "), reused " + Units.bytes(stream - fresh)
-                + String.format(Locale.ROOT, ", dedup %.2fx", (double) stream / Math.max(1, fresh)));
+                + (fresh > 0 ? String.format(Locale.ROOT, ", dedup %.2fx", (double) stream / fresh)
+                        : stream > 0 ? ", nothing new" : ""));
         out.println("  duration " + Units.duration(r.durationMillis()) + ", " + Units.rate(s.bytesRead.get(), r.durationMillis())
                 + (s.warnings.get() > 0 ? ", " + s.warnings.get() + " warnings (above)" : ""));
     }

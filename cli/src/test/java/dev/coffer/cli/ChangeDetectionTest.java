@@ -77,7 +77,8 @@ class ChangeDetectionTest {
 
         // a third backup with nothing changed reads nothing, and data mode reads everything
         Cli.Result third = ok(concat(new String[] {"backup", "s.cfar:" + src, "--chunk-size", "64K"}, common));
-        assertThat(third.out()).contains("files 30 (30 unchanged").contains("read 0 B").contains("new 0 B in 0 chunks");
+        assertThat(third.out()).contains("files 30 (30 unchanged").contains("read 0 B").contains("new 0 B in 0 chunks")
+                .contains(", nothing new").doesNotContain("dedup"); // not a factor of a division by zero
         Cli.Result data = ok(concat(new String[] {"backup", "s.cfar:" + src, "--chunk-size", "64K", "--change-detection", "data"}, common));
         assertThat(data.out()).doesNotContain("unchanged").contains("read " + Units.bytes(Trees.sizeOf(src)));
         Path last = tmp.resolve("third-restored");
