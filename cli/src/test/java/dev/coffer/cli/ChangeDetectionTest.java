@@ -112,6 +112,7 @@ class ChangeDetectionTest {
         ok(concat(new String[] {"backup", "s.cfar:" + src}, common));
 
         // a new value and a removal, contents and mtimes untouched: only the ctime moves
+        awaitLaterCtime(changed, dropped);
         Posix.setXattr(changed, name, new byte[] {'2', '2'});
         Posix.removeXattr(dropped, name);
         Cli.Result second = ok(concat(new String[] {"backup", "s.cfar:" + src}, common));
@@ -124,6 +125,30 @@ class ChangeDetectionTest {
         assertThat(Posix.getXattr(BytePaths.of(out.resolve("d/changed").toString()), name)).containsExactly('2', '2');
         assertThat(Posix.listXattrs(BytePaths.of(out.resolve("d/dropped").toString()))).isEmpty();
         Trees.assertSameTree(src, out);
+    }
+
+    /**
+     * Waits until a file changed now gets a later ctime than each of {@code paths} has. File times come from a
+     * clock that advances in ticks (a few milliseconds with coarse kernel timestamps), and a change made in the
+     * same tick as the one a backup recorded leaves the ctime as it was: not a change metadata detection can see.
+     */
+    private void awaitLaterCtime(byte[]... paths) throws Exception {
+        byte[] probe = BytePaths.of(tmp.resolve("ctime-probe").toString());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (byte[] path : paths) {
+            Stat recorded = Posix.lstat(path);
+            while (true) {
+                Files.write(tmp.resolve("ctime-probe"), new byte[1]);
+                Stat now = Posix.lstat(probe);
+                if (now.ctimeSec() > recorded.ctimeSec()
+                        || now.ctimeSec() == recorded.ctimeSec() && now.ctimeNsec() > recorded.ctimeNsec()) {
+                    break;
+                }
+                assertThat(System.nanoTime()).as("file times advance").isLessThan(deadline);
+                Thread.sleep(1);
+            }
+        }
+        Files.delete(tmp.resolve("ctime-probe"));
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -59,6 +59,11 @@ final class Cli {
     }
 
     static Process start(Map<String, String> env, Path workDir, String... args) throws IOException {
+        return start(env, workDir, null, args);
+    }
+
+    /** Like {@link #start(Map, Path, String...)}, with standard output written to {@code out} (when not null). */
+    static Process start(Map<String, String> env, Path workDir, Path out, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -68,7 +73,8 @@ final class Cli {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().putAll(env);
-        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectOutput(out == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(out.toFile()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
         return pb.start();
     }
 

@@ -6,10 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,9 +81,7 @@ class KeyManagementTest {
 
         // one mistyped character on the third line
         String line3 = typed.get(2);
-        int at = line3.indexOf(':') + 3;
-        char c = line3.charAt(at);
-        typed.set(2, line3.substring(0, at) + (c == '0' ? '1' : '0') + line3.substring(at + 1));
+        typed.set(2, mistype(line3, line3.indexOf(':') + 3, "01"));
         Files.write(typedFile, typed);
         Path other = tmp.resolve("other/key.json");
         Cli.Result bad = Cli.run("key", "import", "--paper", typedFile.toString(), "--keyfile", other.toString());
@@ -175,12 +178,42 @@ class KeyManagementTest {
         assertThat(twice.err()).contains("share 1 is given twice");
         Path damaged = tmp.resolve("damaged.txt");
         String sheet = Files.readString(shares.resolve("share-3-of-5.txt"));
-        int at = sheet.indexOf("SHARE 02/") + 15;
-        Files.writeString(damaged, sheet.substring(0, at) + (sheet.charAt(at) == 'a' ? 'b' : 'a') + sheet.substring(at + 1));
+        int from = sheet.indexOf("SHARE 02/");
+        int to = sheet.indexOf('\n', from);
+        Files.writeString(damaged, sheet.substring(0, from) + mistype(sheet.substring(from, to), 15, "ab") + sheet.substring(to));
         Cli.Result dmg = Cli.run("key", "combine", share(shares, 1), share(shares, 2), damaged.toString(), "--kdf", "none",
                 "--keyfile", tmp.resolve("d.json").toString());
         assertThat(dmg.code()).isEqualTo(1);
         assertThat(dmg.err()).contains("line 2: checksum mismatch");
+    }
+
+    private static final Pattern TYPED_LINE = Pattern.compile("([A-Z]+) (\\d+)/(\\d+):(.*)");
+
+    /**
+     * The line with the hex digit at {@code at} changed, to the first of {@code preferred} (then any other digit)
+     * that the line's checksum catches. The checksum (design.md 12) is 16 bits of SHA-256, so 1 change in 65536
+     * keeps it valid; the lines hold a new random key every run, so a fixed change would go unnoticed that often.
+     */
+    static String mistype(String line, int at, String preferred) throws Exception {
+        for (char c : (preferred + "0123456789abcdef").toCharArray()) {
+            if (c == line.charAt(at)) {
+                continue;
+            }
+            String changed = line.substring(0, at) + c + line.substring(at + 1);
+            Matcher m = TYPED_LINE.matcher(changed);
+            assertThat(m.matches()).as(changed).isTrue();
+            String[] parts = m.group(4).strip().split("\\s+");
+            byte[] bytes = HexFormat.of().parseHex(String.join("", Arrays.copyOf(parts, parts.length - 1)));
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(("coffer-line-v1/" + m.group(1)).getBytes(StandardCharsets.US_ASCII));
+            md.update((byte) Integer.parseInt(m.group(2)));
+            md.update((byte) Integer.parseInt(m.group(3)));
+            md.update(bytes);
+            if (!HexFormat.of().formatHex(md.digest(), 0, 2).equals(parts[parts.length - 1])) {
+                return changed;
+            }
+        }
+        throw new AssertionError("no change of character " + at + " of " + line + " is caught");
     }
 
     private static String share(Path dir, int i) {

@@ -4,16 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coffer.server.config.ConfigDir;
 import dev.coffer.server.config.ServerAdmin;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code coffer server start} as its own process: SIGTERM stops it cleanly, with no half-visible snapshot. */
 class ServerProcessTest {
+    private static final Pattern LISTENING = Pattern.compile("listening on https://127\\.0\\.0\\.1:(\\d+)\\s");
+
     @TempDir
     Path tmp;
 
@@ -24,17 +27,26 @@ class ServerProcessTest {
         admin.createDatastore("s", tmp.resolve("ds"), false);
         admin.addUser("alice", "alice-password-1".toCharArray());
         admin.setAcl("/datastore/s", "DatastoreBackup", "alice");
-        int port;
-        try (ServerSocket ss = new ServerSocket(0)) {
-            port = ss.getLocalPort();
-        }
-        Process server = Cli.start(Map.of(), tmp, "server", "start", "--config-dir", config.path().toString(),
-                "--listen", "127.0.0.1:" + port);
+        // the server takes a free port itself and names it: a port probed here and closed again could be taken by
+        // another process before the server binds it
+        Path out = tmp.resolve("server.out");
+        Process server = Cli.start(Map.of(), tmp, out, "server", "start", "--config-dir", config.path().toString(),
+                "--listen", "127.0.0.1:0");
         try {
+            int port = -1;
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (port < 0 && server.isAlive() && System.nanoTime() < deadline) {
+                Matcher m = LISTENING.matcher(Files.exists(out) ? Files.readString(out) : "");
+                if (m.find()) {
+                    port = Integer.parseInt(m.group(1));
+                } else {
+                    Thread.sleep(50);
+                }
+            }
+            assertThat(port).as("the server came up and named its port").isPositive();
             String saved = ServerTest.url;
             ServerTest.url = "127.0.0.1:" + port;
             try {
-                long deadline = System.nanoTime() + 60_000_000_000L;
                 int status = -1;
                 while (System.nanoTime() < deadline) {
                     try {

@@ -25,6 +25,14 @@ class ChunkingTest {
         return b;
     }
 
+    /**
+     * A key derived from a seed. Where chunk boundaries are counted or compared, a key from DataKey.generate()
+     * would make the outcome a matter of chance; with a fixed key each run checks the same boundaries.
+     */
+    static KeySet fixedKeys(long seed) {
+        return KeySet.derive(DataKey.fromBytesDangerous(random(seed, 32)));
+    }
+
     /** Chunks data through a ChunkStream written in pieces of the given size; returns the chunks. */
     static List<byte[]> chunk(Chunker c, byte[] data, int piece) {
         List<byte[]> out = new ArrayList<>();
@@ -203,8 +211,10 @@ class ChunkingTest {
     @Test
     void keyedTablesDifferFromUnkeyedAndBetweenKeys() throws Exception {
         long[] unkeyed = CdcChunker.unkeyedGear();
-        long[] k1 = KeySet.derive(DataKey.generate()).gearTable();
-        long[] k2 = KeySet.derive(DataKey.generate()).gearTable();
+        // fixed keys: with random ones the first (or last) cuts of two tables coincide, so that the first (or last)
+        // chunk is shared, about once in 50 000 runs
+        long[] k1 = fixedKeys(21).gearTable();
+        long[] k2 = fixedKeys(22).gearTable();
         assertThat(k1).isNotEqualTo(unkeyed).isNotEqualTo(k2);
         assertThat(Arrays.stream(k1).distinct().count()).isEqualTo(256);
         byte[] data = random(2, 16 << 20);
@@ -231,7 +241,9 @@ class ChunkingTest {
         System.arraycopy(data, 0, changed, 0, mid);
         System.arraycopy(random(4, 100), 0, changed, mid, 100);
         System.arraycopy(data, mid, changed, mid + 100, data.length - mid);
-        CdcChunker c = new CdcChunker(KeySet.derive(DataKey.generate()).gearTable(), 4 << 20);
+        // a fixed key: with random ones the chunk count falls outside 18..32 about once in 6000 runs, and the
+        // insertion can cascade past three chunks
+        CdcChunker c = new CdcChunker(fixedKeys(23).gearTable(), 4 << 20);
         List<byte[]> beforeChunks = chunk(c, data, 1 << 20);
         Set<String> before = hashes(beforeChunks);
         Set<String> after = hashes(chunk(c, changed, 1 << 20));
