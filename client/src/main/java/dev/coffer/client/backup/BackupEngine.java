@@ -142,17 +142,17 @@ public final class BackupEngine {
         ChunkUploader.Stream payloadSink = uploader.newStream(payloadIndex, false);
         ChunkStream meta = new ChunkStream(cdc, metaSink, uploader.buffers());
         ChunkStream payload = new ChunkStream(cdc, payloadSink, uploader.buffers());
-        DirArchiver archiver = new DirArchiver(BytePaths.of(a.source()), new Excludes(o.excludes()), payload, meta,
-                stats, o.warnings());
-        if (o.metadataChangeDetection()) {
-            PayloadReuse reuse = reuseBase(a, payload, payloadSink);
-            if (reuse != null) {
-                archiver.reuseFrom(reuse);
-            }
-        }
+        DirArchiver archiver = new DirArchiver(payload, meta, stats, o.warnings());
         long payloadSize;
-        try {
-            payloadSize = archiver.run();
+        // the walk starts first, so it runs while the previous snapshot is read
+        try (TreeScanner scanner = TreeScanner.start(BytePaths.of(a.source()), new Excludes(o.excludes()))) {
+            if (o.metadataChangeDetection()) {
+                PayloadReuse reuse = reuseBase(a, payload, payloadSink);
+                if (reuse != null) {
+                    archiver.reuseFrom(reuse);
+                }
+            }
+            payloadSize = archiver.run(scanner);
         } catch (IOException e) {
             throw new CofferException("backing up " + a.source() + " failed: " + e.getMessage(), null, e);
         }

@@ -5,9 +5,7 @@ import dev.coffer.client.fs.FileType;
 import dev.coffer.client.fs.FsException;
 import dev.coffer.client.fs.Posix;
 import dev.coffer.client.fs.Stat;
-import dev.coffer.core.CofferException;
 import dev.coffer.core.chunking.ChunkStream;
-import dev.coffer.core.format.ArchiveEntry;
 import dev.coffer.core.format.ArchiveWriter;
 import dev.coffer.core.format.DeviceEntry;
 import dev.coffer.core.format.DirEntry;
@@ -29,9 +27,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Walks a directory tree and encodes it as a directory archive: entries into the meta stream, file
- * contents into the payload stream (design.md 6). Runs on one thread; chunk processing happens behind the
- * two {@link ChunkStream}s.
+ * Encodes a directory tree as a directory archive: entries into the meta stream, file contents into the
+ * payload stream (design.md 6). Runs on one thread, taking the entries from a {@link TreeScanner} that walks
+ * the tree on another; chunk processing happens behind the two {@link ChunkStream}s.
  */
 final class DirArchiver {
     private static final int READ_BUFFER = 1 << 20;
@@ -40,8 +38,6 @@ final class DirArchiver {
     private record InodeKey(long dev, long inode) {
     }
 
-    private final byte[] root;
-    private final Excludes excludes;
     private final ChunkStream payload;
     private final ArchiveWriter meta;
     private final BackupStats stats;
@@ -49,13 +45,9 @@ final class DirArchiver {
     private final Map<InodeKey, byte[]> hardlinks = new HashMap<>();
     private final byte[] buffer = new byte[READ_BUFFER];
     private final MessageDigest sha256;
-    private long rootDev;
     private PayloadReuse reuse;
 
-    DirArchiver(byte[] root, Excludes excludes, ChunkStream payload, ChunkStream metaStream, BackupStats stats,
-            Consumer<String> warn) {
-        this.root = root;
-        this.excludes = excludes;
+    DirArchiver(ChunkStream payload, ChunkStream metaStream, BackupStats stats, Consumer<String> warn) {
         this.payload = payload;
         this.meta = new ArchiveWriter(new ChunkStreamOutput(metaStream));
         this.stats = stats;
@@ -72,57 +64,34 @@ final class DirArchiver {
         this.reuse = r;
     }
 
-    /** Archives the whole tree; returns the payload stream size. */
-    long run() throws IOException {
-        Stat st;
-        try {
-            st = Posix.stat(root);
-        } catch (FsException e) {
-            throw new CofferException("cannot read source directory " + BytePaths.display(root) + ": " + e.getMessage());
-        }
-        if (st.fileType() != FileType.DIRECTORY) {
-            throw new CofferException(BytePaths.display(root) + " is not a directory",
-                    "a .cfar archive takes a directory; use NAME.img:FILE for a file or device");
-        }
-        rootDev = st.dev();
-        meta.add(new DirEntry(new byte[0], metaOf(root, new byte[0], st)));
+    /**
+     * Archives the whole tree as {@code scanner} walks it (the root first, then archive order); returns the
+     * payload stream size.
+     */
+    long run(TreeScanner scanner) throws IOException {
+        TreeScanner.Item root = scanner.next();
+        meta.add(new DirEntry(new byte[0], metaOf(root.path(), root.rel(), root.stat())));
         stats.directories.incrementAndGet();
-        walk(root, new byte[0]);
+        for (TreeScanner.Item item; (item = scanner.next()) != null; ) {
+            if (item.problem() != null) {
+                warning(item.problem());
+                continue;
+            }
+            try {
+                entry(item);
+            } catch (FsException e) {
+                warning("cannot read " + BytePaths.display(item.path()) + ": " + e.getMessage());
+            }
+        }
         long size = payload.position();
         meta.finish(size);
         return size;
     }
 
-    private void walk(byte[] dir, byte[] rel) throws IOException {
-        List<byte[]> names;
-        try {
-            names = Posix.listDir(dir);
-        } catch (FsException e) {
-            warning("cannot list " + BytePaths.display(dir) + ": " + e.getMessage());
-            return;
-        }
-        for (byte[] name : names) {
-            byte[] childRel = rel.length == 0 ? name : BytePaths.join(rel, name);
-            if (!excludes.isEmpty() && excludes.excluded(BytePaths.display(childRel))) {
-                continue;
-            }
-            byte[] child = BytePaths.join(dir, name);
-            Stat st;
-            try {
-                st = Posix.lstat(child);
-            } catch (FsException e) {
-                warning("cannot read " + BytePaths.display(child) + ": " + e.getMessage());
-                continue;
-            }
-            try {
-                entry(child, childRel, st);
-            } catch (FsException e) {
-                warning("cannot read " + BytePaths.display(child) + ": " + e.getMessage());
-            }
-        }
-    }
-
-    private void entry(byte[] path, byte[] rel, Stat st) throws IOException {
+    private void entry(TreeScanner.Item item) throws IOException {
+        byte[] path = item.path();
+        byte[] rel = item.rel();
+        Stat st = item.stat();
         FileType type = st.fileType();
         InodeKey linkKey = null;
         if (type != FileType.DIRECTORY && st.nlink() > 1) {
@@ -139,13 +108,10 @@ final class DirArchiver {
             case DIRECTORY -> {
                 meta.add(new DirEntry(rel, metaOf(path, rel, st)));
                 stats.directories.incrementAndGet();
-                if (st.dev() == rootDev) {
-                    walk(path, rel);
-                }
             }
             case FILE -> file(path, rel, st);
             case SYMLINK -> {
-                meta.add(new SymlinkEntry(rel, metaOf(path, rel, st), Posix.readlink(path)));
+                meta.add(new SymlinkEntry(rel, metaOf(path, rel, st), item.linkTarget()));
                 stats.otherEntries.incrementAndGet();
             }
             case FIFO -> {
