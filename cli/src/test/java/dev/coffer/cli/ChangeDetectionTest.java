@@ -8,6 +8,8 @@ import dev.coffer.client.fs.Stat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import dev.coffer.core.format.Index;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,6 +86,54 @@ class ChangeDetectionTest {
         Path last = tmp.resolve("third-restored");
         ok(concat(new String[] {"restore", "latest", "s.cfar", last.toString(), "--quiet"}, common));
         Trees.assertSameTree(src, last);
+    }
+
+    @Test
+    void namesThatSortAroundTheSlashAreAllFoundUnchanged() throws Exception {
+        // the previous snapshot is read in step with the walk: "a/..." comes before "a-b" and "a.c" there
+        Path src = tmp.resolve("src");
+        List<String> names = List.of("a/x", "a/x-1", "a/x.2/q", "a/y/z", "a-b", "a.c", "a0/k", "b", "\u00e9/e");
+        for (int i = 0; i < names.size(); i++) {
+            Trees.write(src.resolve(names.get(i)), Trees.random(i, 500 + i));
+        }
+        Path ds = tmp.resolve("ds");
+        String[] common = {"--repository", ds.toString(), "--keyfile", tmp.resolve("k.json").toString()};
+        ok("key", "create", "--kdf", "none", "--keyfile", tmp.resolve("k.json").toString());
+        ok(concat(new String[] {"backup", "s.cfar:" + src}, common));
+        assertThat(ok(concat(new String[] {"backup", "s.cfar:" + src}, common)).out())
+                .contains("files 9 (9 unchanged").contains("read 0 B");
+    }
+
+    @Test
+    void aPreviousSnapshotUnreadablePartWayServesUpToThereAndTheRestIsRead() throws Exception {
+        Path src = tmp.resolve("src");
+        for (int i = 0; i < 1500; i++) {
+            Trees.write(src.resolve(String.format("d%02d/file-with-a-longer-name-%04d", i / 100, i)), Trees.random(i, 100));
+        }
+        Path ds = tmp.resolve("ds");
+        String[] common = {"--repository", ds.toString(), "--keyfile", tmp.resolve("k.json").toString()};
+        ok("key", "create", "--kdf", "none", "--keyfile", tmp.resolve("k.json").toString());
+        ok(concat(new String[] {"backup", "s.cfar:" + src, "--chunk-size", "64K", "--backup-id", "h"}, common));
+        Path snapshot;
+        try (var snaps = Files.list(ds.resolve("host/h"))) {
+            snapshot = snaps.filter(p -> !p.getFileName().toString().startsWith(".")).findFirst().orElseThrow();
+        }
+        Index meta = Index.parse(Files.readAllBytes(snapshot.resolve("s.cfar.meta.cidx")));
+        assertThat(meta.chunkCount()).as("meta chunks").isGreaterThanOrEqualTo(2);
+        String last = meta.id(meta.chunkCount() - 1).hex();
+        Path chunk = ds.resolve(".chunks").resolve(last.substring(0, 4)).resolve(last);
+        byte[] b = Files.readAllBytes(chunk);
+        b[40] ^= 1;
+        Files.write(chunk, b);
+
+        Cli.Result second = ok(concat(new String[] {"backup", "s.cfar:" + src, "--chunk-size", "64K", "--backup-id", "h"}, common));
+        assertThat(second.err()).contains("cannot serve further as a base for change detection")
+                .contains("reading the remaining files");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("files 1,?500 \\(([0-9,]+) unchanged").matcher(second.out());
+        assertThat(m.find()).as(second.out()).isTrue();
+        int unchanged = Integer.parseInt(m.group(1).replace(",", ""));
+        assertThat(unchanged).as("the entries before the damaged chunk were used").isBetween(1, 1499);
+        assertThat(second.out()).contains("read " + Units.bytes(100L * (1500 - unchanged)));
     }
 
     @Test

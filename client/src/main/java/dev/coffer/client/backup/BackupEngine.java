@@ -6,6 +6,8 @@ import dev.coffer.client.fs.FsException;
 import dev.coffer.client.fs.Posix;
 import dev.coffer.client.fs.Stat;
 import dev.coffer.client.repo.Repository;
+import dev.coffer.client.snapshot.OpenSnapshot;
+import dev.coffer.client.snapshot.StreamReader;
 import dev.coffer.core.CofferException;
 import dev.coffer.core.chunking.CdcChunker;
 import dev.coffer.core.chunking.ChunkStream;
@@ -14,7 +16,9 @@ import dev.coffer.core.chunking.FixedChunker;
 import dev.coffer.core.crypto.BlobCodec;
 import dev.coffer.core.crypto.CryptMode;
 import dev.coffer.core.crypto.KeySet;
+import dev.coffer.core.format.ArchiveReader;
 import dev.coffer.core.format.ArchiveRef;
+import dev.coffer.core.format.Index;
 import dev.coffer.core.format.IndexRef;
 import dev.coffer.core.format.IndexWriter;
 import dev.coffer.core.format.Manifest;
@@ -31,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.Consumer;
 
 /** Makes one snapshot of a group from directory and image archives. */
@@ -144,10 +149,11 @@ public final class BackupEngine {
         ChunkStream payload = new ChunkStream(cdc, payloadSink, uploader.buffers());
         DirArchiver archiver = new DirArchiver(payload, meta, stats, o.warnings());
         long payloadSize;
-        // the walk starts first, so it runs while the previous snapshot is read
+        PayloadReuse reuse = null;
+        // the walk starts first, so it runs while the previous snapshot is opened
         try (TreeScanner scanner = TreeScanner.start(BytePaths.of(a.source()), new Excludes(o.excludes()))) {
             if (o.metadataChangeDetection()) {
-                PayloadReuse reuse = reuseBase(a, payload, payloadSink);
+                reuse = reuseBase(a, payload, payloadSink);
                 if (reuse != null) {
                     archiver.reuseFrom(reuse);
                 }
@@ -155,6 +161,10 @@ public final class BackupEngine {
             payloadSize = archiver.run(scanner);
         } catch (IOException e) {
             throw new CofferException("backing up " + a.source() + " failed: " + e.getMessage(), null, e);
+        } finally {
+            if (reuse != null) {
+                reuse.close();
+            }
         }
         payload.finish();
         meta.finish();
@@ -181,16 +191,22 @@ public final class BackupEngine {
         for (int i = list.size() - 1; i >= 0; i--) {
             SnapshotRef r = list.get(i);
             try {
-                ManifestBody b = dev.coffer.client.snapshot.OpenSnapshot.readManifest(o.repo(), r).body();
+                ManifestBody b = OpenSnapshot.readManifest(o.repo(), r).body();
                 if (b.cryptMode() != o.mode() || b.archives().stream().noneMatch(x -> x.name().equals(a.name()))
                         || (o.mode() != CryptMode.NONE && !o.keys().fingerprint().equals(b.keyFingerprint()))
                         || o.repo().failedVerification(r)) {
                     continue;
                 }
-                var snap = dev.coffer.client.snapshot.OpenSnapshot.open(o.repo(), r, () -> o.keys());
+                OpenSnapshot snap = OpenSnapshot.open(o.repo(), r, () -> o.keys());
                 ArchiveRef ref = snap.archive(a.name());
-                return new PayloadReuse(dev.coffer.client.restore.ArchiveContents.read(snap, ref,
-                        java.util.concurrent.ForkJoinPool.commonPool()), snap.index(ref, "payload"), o.repo(), payload, sink);
+                if (!ref.type().equals("dir")) {
+                    continue;
+                }
+                Index payloadIndex = snap.index(ref, "payload");
+                StreamReader meta = new StreamReader(o.repo(), r, snap.codec(), snap.index(ref, "meta"),
+                        ForkJoinPool.commonPool(), 2);
+                return new PayloadReuse(new ArchiveReader(meta.sequential(), payloadIndex.size()), r.name(),
+                        o.warnings(), payloadIndex, o.repo(), payload, sink);
             } catch (CofferException e) {
                 o.warnings().accept("snapshot " + r.name() + " cannot serve as a base for change detection ("
                         + e.getMessage() + "); reading every file");
