@@ -42,7 +42,7 @@ final class TreeScanner implements AutoCloseable {
     private final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(AHEAD / BATCH);
     private final Thread thread;
     private volatile boolean closed;
-    private volatile RuntimeException failure;
+    private volatile Throwable failure;
     private List<Item> batch = new ArrayList<>(BATCH); // the scanner thread's
     private List<Item> current = List.of(); // the archiver thread's
     private int next;
@@ -78,8 +78,11 @@ final class TreeScanner implements AutoCloseable {
             next = 0;
             if (current == END) {
                 ended = true;
-                if (failure != null) {
-                    throw failure;
+                if (failure instanceof RuntimeException e) {
+                    throw e;
+                }
+                if (failure instanceof Error e) {
+                    throw e; // say OutOfMemoryError: the archiver's thread reports it, rather than waiting forever
                 }
             }
         }
@@ -142,7 +145,7 @@ final class TreeScanner implements AutoCloseable {
                     + e.getMessage());
         } catch (Stopped e) {
             return;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             failure = e;
         }
         try {
