@@ -40,9 +40,12 @@ public final class Main implements Runnable {
                 java.nio.charset.StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
                 java.nio.charset.StandardCharsets.UTF_8);
+        java.util.List<String> words = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).limit(2).toList();
+        // the server's run streams uploads, restores, verify and GC jobs through its heap for as long as it runs
+        boolean serverRun = words.size() == 2 && words.get(0).equals("server") && words.get(1).equals("start");
         for (String a : args) {
             if (!a.startsWith("-")) {
-                if (HEAVY.contains(a)) {
+                if (HEAVY.contains(a) || serverRun) {
                     // load the crypto provider and zstd while the command line and key file are read
                     dev.coffer.core.crypto.Providers.preload();
                     // these move chunk after chunk through the heap: keep it near their live data
