@@ -50,6 +50,39 @@ class RoundTripTest {
         assertThat(allocated(dst.resolve("sparse.img"))).isLessThan(8L << 20);
     }
 
+    @Test
+    void filesEndingInZerosKeepTheirSizeAndAnExistingTargetIsCheckedBeforeAnythingIsWritten() throws Exception {
+        Path src = tmp.resolve("src");
+        byte[] tail = new byte[70_000];
+        tail[0] = 7; // data, then 69,999 zero bytes: a hole at the end once restored
+        Trees.write(src.resolve("tail-zeros"), tail);
+        Trees.write(src.resolve("all-zeros"), new byte[10_000]);
+        Trees.write(src.resolve("block-and-one"), java.util.Arrays.copyOf(new byte[4096], 4097));
+        Trees.write(src.resolve("d/empty"), new byte[0]);
+        Trees.write(src.resolve("d/text"), "plain".getBytes(StandardCharsets.UTF_8));
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        ok("backup", "z.cfar:" + src, "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        Path dst = tmp.resolve("new/target"); // does not exist: created, nothing can be in the way
+        ok("restore", "latest", "z.cfar", dst.toString(), "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        Trees.assertSameTree(src, dst);
+        assertThat(Files.size(dst.resolve("tail-zeros"))).isEqualTo(70_000);
+        assertThat(Files.readAllBytes(dst.resolve("all-zeros"))).isEqualTo(new byte[10_000]);
+
+        // into the now existing target: refused before anything is written, then allowed with --overwrite
+        Files.writeString(dst.resolve("d/text"), "local edit");
+        Files.delete(dst.resolve("all-zeros"));
+        Cli.Result again = Cli.run("restore", "latest", "z.cfar", dst.toString(), "--repository", repo(), "--keyfile",
+                keyfile());
+        assertThat(again.code()).isNotZero();
+        assertThat(again.err()).contains("restore would replace existing ").contains("; nothing was written")
+                .contains("--overwrite");
+        assertThat(Files.readString(dst.resolve("d/text"))).isEqualTo("local edit");
+        assertThat(dst.resolve("all-zeros")).doesNotExist();
+        ok("restore", "latest", "z.cfar", dst.toString(), "--overwrite", "--repository", repo(), "--keyfile", keyfile(),
+                "--quiet");
+        Trees.assertSameTree(src, dst);
+    }
+
     static long allocated(Path p) throws Exception {
         Process du = new ProcessBuilder("du", "-B1", "--", p.toString()).start();
         String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -124,8 +124,9 @@ public final class RestoreEngine implements AutoCloseable {
             }
         }
         stats.expectedBytes = total;
-        prepareTarget(target);
-        checkConflicts(selected, target);
+        if (!prepareTarget(target)) { // a target created just now holds nothing to conflict with
+            checkConflicts(selected, target);
+        }
 
         Set<String> dirs = new HashSet<>();
         Map<String, FileEntry> files = new HashMap<>();
@@ -273,17 +274,20 @@ public final class RestoreEngine implements AutoCloseable {
         return out;
     }
 
-    private void prepareTarget(byte[] target) {
+    /** Checks or creates the target directory; whether it was created. */
+    private boolean prepareTarget(byte[] target) {
         try {
             Stat st = Posix.lstat(target);
             if (st.fileType() != FileType.DIRECTORY) {
                 throw new CofferException("restore target " + BytePaths.display(target) + " exists and is not a directory");
             }
+            return false;
         } catch (FsException e) {
             if (e.errno() != FsException.ENOENT) {
                 throw new CofferException("restore target " + BytePaths.display(target) + ": " + e.getMessage());
             }
             mkdirs(target);
+            return true;
         }
     }
 
@@ -454,15 +458,17 @@ public final class RestoreEngine implements AutoCloseable {
     /** Writes the contents of a new file into {@code fd}, feeding every byte to {@code sha}. */
     @FunctionalInterface
     private interface Contents {
-        void write(int fd, MessageDigest sha);
+        /** Writes the contents (zero blocks left as holes); returns the end of the last byte written, 0 if none. */
+        long write(int fd, MessageDigest sha);
     }
 
     /** Writes a file whose whole content is in memory. */
     private void writeContents(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int len) {
         writeNewFile(archive, f, dest, (fd, sha) -> {
             sha.update(data, 0, len);
-            writeSparse(fd, data, len, 0);
+            long end = writeSparse(fd, data, len, 0);
             stats.bytes.addAndGet(len);
+            return end;
         });
     }
 
@@ -471,6 +477,7 @@ public final class RestoreEngine implements AutoCloseable {
         writeNewFile(archive, f, dest, (fd, sha) -> {
             byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(1, f.size()))];
             long pos = 0;
+            long end = 0;
             while (pos < f.size()) {
                 int n = (int) Math.min(buf.length, f.size() - pos);
                 try {
@@ -480,10 +487,11 @@ public final class RestoreEngine implements AutoCloseable {
                             + e.getMessage(), e);
                 }
                 sha.update(buf, 0, n);
-                writeSparse(fd, buf, n, pos);
+                end = Math.max(end, writeSparse(fd, buf, n, pos));
                 pos += n;
                 stats.bytes.addAndGet(n);
             }
+            return end;
         });
     }
 
@@ -496,8 +504,9 @@ public final class RestoreEngine implements AutoCloseable {
         boolean ok = false;
         try {
             MessageDigest sha = sha256();
-            contents.write(fd, sha);
-            Posix.ftruncate(fd, f.size());
+            if (contents.write(fd, sha) < f.size()) {
+                Posix.ftruncate(fd, f.size()); // the file ends in a hole: give it its size
+            }
             if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
                 throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
                         + ": restored content does not match the checksum recorded at backup");
@@ -518,7 +527,9 @@ public final class RestoreEngine implements AutoCloseable {
     }
 
     /** Writes the non-zero 4 KiB blocks of buf; runs of zeros stay holes. */
-    private static void writeSparse(int fd, byte[] buf, int len, long filePos) {
+    /** Writes the non-zero blocks of {@code buf[0..len)} at {@code filePos}; the end of the last one, 0 if none. */
+    private static long writeSparse(int fd, byte[] buf, int len, long filePos) {
+        long end = 0;
         int i = 0;
         while (i < len) {
             int blockEnd = Math.min(len, i + BLOCK);
@@ -535,7 +546,9 @@ public final class RestoreEngine implements AutoCloseable {
                 i = e;
             }
             Posix.pwriteFully(fd, buf, start, i - start, filePos + start);
+            end = filePos + i;
         }
+        return end;
     }
 
     private static boolean isZero(byte[] b, int from, int to) {
