@@ -109,7 +109,11 @@ final class DirArchiver {
                 meta.add(new DirEntry(rel, metaOf(path, rel, st)));
                 stats.directories.incrementAndGet();
             }
-            case FILE -> file(path, rel, st);
+            case FILE -> {
+                if (!file(path, rel, st)) {
+                    linkKey = null; // the path now names another file: nothing may link to it as to the one stat'ed
+                }
+            }
             case SYMLINK -> {
                 meta.add(new SymlinkEntry(rel, metaOf(path, rel, st), item.linkTarget()));
                 stats.otherEntries.incrementAndGet();
@@ -134,7 +138,13 @@ final class DirArchiver {
         }
     }
 
-    private void file(byte[] path, byte[] rel, Stat st) throws IOException {
+    /**
+     * Stores a regular file, by reference when unchanged since the base. {@code st} is from when its directory
+     * was read, possibly a while ago; a file that is read gets its size and metadata from the open file
+     * instead, so what is stored is the file as it is read. Returns false when the path turned out to name
+     * another file than {@code st} describes (replaced meanwhile), which was then stored as it is now.
+     */
+    private boolean file(byte[] path, byte[] rel, Stat st) throws IOException {
         FileEntry prev = reuse == null ? null : reuse.unchanged(rel, st);
         if (prev != null) {
             long offset = reuse.place(prev);
@@ -143,7 +153,7 @@ final class DirArchiver {
                 stats.files.incrementAndGet();
                 stats.unchangedFiles.incrementAndGet();
                 stats.unchangedBytes.addAndGet(prev.size());
-                return;
+                return true;
             }
         }
         int fd;
@@ -151,20 +161,23 @@ final class DirArchiver {
             fd = Posix.openRead(path);
         } catch (FsException e) {
             warning("cannot open " + BytePaths.display(path) + ": " + e.getMessage());
-            return;
+            return true;
         }
+        Stat opened;
         try {
-            Stat opened = Posix.fstat(fd);
-            if (opened.fileType() != FileType.FILE || opened.inode() != st.inode() || opened.dev() != st.dev()) {
+            opened = Posix.fstat(fd);
+            if (opened.fileType() != FileType.FILE) {
                 Posix.close(fd);
-                warning(BytePaths.display(path) + " was replaced while being backed up; skipped");
-                return;
+                warning(BytePaths.display(path) + " is no longer a regular file; skipped");
+                return true;
             }
         } catch (FsException e) {
             Posix.close(fd);
             warning("cannot read " + BytePaths.display(path) + ": " + e.getMessage());
-            return;
+            return true;
         }
+        boolean same = opened.inode() == st.inode() && opened.dev() == st.dev();
+        st = opened;
         long offset = payload.position();
         long done;
         sha256.reset();
@@ -179,6 +192,7 @@ final class DirArchiver {
         }
         meta.add(new FileEntry(rel, metaOf(path, rel, st), done, offset, sha256.digest()));
         stats.files.incrementAndGet();
+        return same;
     }
 
     /** Copies at most {@code size} bytes into the payload stream, skipping holes of sparse files unread. */

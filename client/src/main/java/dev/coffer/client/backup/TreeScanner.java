@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * file system (a mount point directory is an entry, its contents are not).
  *
  * <p>At most {@link #AHEAD} entries wait in the queue, so memory does not grow with the tree. An entry's
- * metadata is from the moment its directory was read, at most that many entries before the archiver
- * takes it.
+ * metadata is from the moment its directory was read, which can be a while before the archiver reaches it
+ * (after the subtrees of its earlier siblings); the archiver takes a file's size and metadata again from
+ * the open file when it reads it.
  */
 final class TreeScanner implements AutoCloseable {
     static final int BATCH = 256;
@@ -136,7 +137,11 @@ final class TreeScanner implements AutoCloseable {
                 @Override
                 public void failed(byte[] path, byte[] rel, FsException error) {
                     if (excludes.isEmpty() || !excludes.excluded(BytePaths.display(rel))) {
-                        add(new Item(null, null, null, null, error.getMessage() + "; skipped"));
+                        // an entry that cannot be stat'ed is left out; a directory that cannot be read is stored
+                        // (it was visited) without what is in it
+                        add(new Item(null, null, null, null, error.getMessage()
+                                + (error.getMessage().startsWith("lstat ") ? "; left out of the backup"
+                                        : "; the directory is stored without its contents")));
                     }
                 }
             });
