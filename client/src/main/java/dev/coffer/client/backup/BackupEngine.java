@@ -206,14 +206,20 @@ public final class BackupEngine {
                 StreamReader meta = new StreamReader(o.repo(), r, snap.codec(), snap.index(ref, "meta"),
                         ForkJoinPool.commonPool(), 2);
                 return new PayloadReuse(new ArchiveReader(meta.sequential(), payloadIndex.size()), r.name(),
-                        o.warnings(), payloadIndex, o.repo(), payload, sink);
+                        this::warning, payloadIndex, o.repo(), payload, sink);
             } catch (CofferException e) {
-                o.warnings().accept("snapshot " + r.name() + " cannot serve as a base for change detection ("
+                warning("snapshot " + r.name() + " cannot serve as a base for change detection ("
                         + e.getMessage() + "); reading every file");
                 return null;
             }
         }
         return null;
+    }
+
+    /** A warning that the summary counts, like the archiver's own. */
+    private void warning(String message) {
+        stats.warnings.incrementAndGet();
+        o.warnings().accept(message);
     }
 
     private ArchiveRef image(ArchiveSpec a, ChunkUploader uploader, Repository.SnapshotSession session) {
