@@ -106,8 +106,12 @@ final class TreeScanner implements AutoCloseable {
     private void scan(byte[] root, Excludes excludes) {
         try {
             DirWalker.walk(root, true, new DirWalker.Visitor() {
+                /** The entry visited last: the walker reads a directory right after visiting it. */
+                private byte[] lastVisited;
+
                 @Override
                 public boolean visit(DirWalker.Entry e) {
+                    lastVisited = e.relativePath();
                     if (e.isRoot()) {
                         if (e.stat().fileType() != FileType.DIRECTORY) {
                             throw new CofferException(BytePaths.display(root) + " is not a directory",
@@ -137,11 +141,11 @@ final class TreeScanner implements AutoCloseable {
                 @Override
                 public void failed(byte[] path, byte[] rel, FsException error) {
                     if (excludes.isEmpty() || !excludes.excluded(BytePaths.display(rel))) {
-                        // an entry that cannot be stat'ed is left out; a directory that cannot be read is stored
-                        // (it was visited) without what is in it
+                        // a directory that cannot be read was visited just before (it is stored, without what is
+                        // in it); an entry that cannot be stat'ed never was (it is left out)
+                        boolean directory = java.util.Arrays.equals(rel, lastVisited);
                         add(new Item(null, null, null, null, error.getMessage()
-                                + (error.getMessage().startsWith("lstat ") ? "; left out of the backup"
-                                        : "; the directory is stored without its contents")));
+                                + (directory ? "; the directory is stored without its contents" : "; left out of the backup")));
                     }
                 }
             });

@@ -86,6 +86,35 @@ class TreeScannerTest {
     }
 
     @Test
+    void anUnreadableDirectoryIsReportedAsStoredWithoutItsContents(@TempDir Path own) throws Exception {
+        Path locked = Files.createDirectories(own.resolve("locked"));
+        Files.createFile(locked.resolve("inside"));
+        Files.createFile(own.resolve("next"));
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(locked), "permissions do not bind here (root)");
+            List<String> entries = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            try (TreeScanner s = TreeScanner.start(BytePaths.of(own), new Excludes(List.of()))) {
+                for (TreeScanner.Item i; (i = s.next()) != null; ) {
+                    if (i.problem() != null) {
+                        problems.add(i.problem());
+                    } else {
+                        entries.add(BytePaths.display(i.rel()));
+                    }
+                }
+            }
+            assertThat(entries).containsExactly("", "locked", "next");
+            assertThat(problems).singleElement().asString().endsWith("; the directory is stored without its contents")
+                    .contains(locked.toString()).contains("Permission denied");
+        } finally {
+            Files.setPosixFilePermissions(locked, java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                    java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+                    java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE));
+        }
+    }
+
+    @Test
     void aMissingRootOrOneThatIsNotADirectoryFailsTheBackup(@TempDir Path other) throws Exception {
         try (TreeScanner s = TreeScanner.start(BytePaths.of(other.resolve("missing")), new Excludes(List.of()))) {
             assertThatThrownBy(s::next).isExactlyInstanceOf(CofferException.class)
