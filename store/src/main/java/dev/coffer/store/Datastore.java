@@ -797,8 +797,12 @@ public final class Datastore implements AutoCloseable {
     }
 
     /**
-     * Removes a chunk if it was last used before {@code cutoff}, checking the time again right before the
-     * unlink. Returns its size when removed, -1 otherwise.
+     * Removes a chunk if it was last used before {@code cutoff}. Returns its size when removed, -1 otherwise.
+     *
+     * <p>The chunk is first moved off its name and only then is its time read again (design.md 13.3): a backup
+     * that touched it before the move is seen, and the chunk goes back under its name; a backup that touches
+     * it after the move finds it missing and stores it again. So no backup can touch a chunk that is then
+     * removed.
      */
     public long removeChunkIfUnusedSince(ChunkId id, Instant cutoff) {
         ensureOpen();
@@ -808,9 +812,21 @@ public final class Datastore implements AutoCloseable {
             if (!a.lastModifiedTime().toInstant().isBefore(cutoff)) {
                 return -1;
             }
-            Files.delete(p);
+            Path doomed = p.resolveSibling(AtomicFiles.TEMP_PREFIX + "gc-" + id.hex());
+            Files.move(p, doomed, StandardCopyOption.ATOMIC_MOVE);
             markDirty(p.getParent());
-            return a.size();
+            BasicFileAttributes b = Files.readAttributes(doomed, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!b.lastModifiedTime().toInstant().isBefore(cutoff)) {
+                try {
+                    Files.createLink(p, doomed); // touched meanwhile: back under its name
+                } catch (FileAlreadyExistsException e) {
+                    // a backup stored it again meanwhile
+                }
+                Files.delete(doomed);
+                return -1;
+            }
+            Files.delete(doomed);
+            return b.size();
         } catch (NoSuchFileException e) {
             return -1;
         } catch (IOException e) {

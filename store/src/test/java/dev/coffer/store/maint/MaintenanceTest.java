@@ -115,6 +115,24 @@ class MaintenanceTest {
         GarbageCollector.Report again = GarbageCollector.run(ds);
         assertThat(again.removedChunks()).isEqualTo(1);
         assertThat(again.keptChunks()).isEqualTo(2);
+        // a removal moves the chunk off its name before it looks at its time again: nothing of that is left
+        try (var files = java.nio.file.Files.walk(tmp.resolve("ds/.chunks"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith(".tmp-"));
+        }
+    }
+
+    @Test
+    void removalKeepsATouchedChunkAndATouchAfterRemovalFails() throws Exception {
+        ChunkId c = store("touched late");
+        age(c);
+        java.time.Instant cutoff = java.time.Instant.now().minusSeconds(60);
+        assertThat(ds.touchChunk(c)).isTrue();
+        assertThat(ds.removeChunkIfUnusedSince(c, cutoff)).isEqualTo(-1);
+        assertThat(ds.hasChunk(c)).isTrue();
+        age(c);
+        assertThat(ds.removeChunkIfUnusedSince(c, cutoff)).isPositive();
+        assertThat(ds.hasChunk(c)).isFalse();
+        assertThat(ds.touchChunk(c)).as("a touch after the removal fails, so the backup stores it again").isFalse();
     }
 
     @Test
