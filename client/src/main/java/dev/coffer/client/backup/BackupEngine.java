@@ -147,7 +147,7 @@ public final class BackupEngine {
         ChunkUploader.Stream payloadSink = uploader.newStream(payloadIndex, false);
         ChunkStream meta = new ChunkStream(cdc, metaSink, uploader.buffers());
         ChunkStream payload = new ChunkStream(cdc, payloadSink, uploader.buffers());
-        DirArchiver archiver = new DirArchiver(payload, meta, stats, o.warnings());
+        DirArchiver archiver = new DirArchiver(payload, meta, stats, this::warning);
         long payloadSize;
         PayloadReuse reuse = null;
         // the walk starts first, so it runs while the previous snapshot is opened
@@ -216,7 +216,7 @@ public final class BackupEngine {
         return null;
     }
 
-    /** A warning that the summary counts, like the archiver's own. */
+    /** A warning, counted for the summary; the archiver's go through here too. */
     private void warning(String message) {
         stats.warnings.incrementAndGet();
         o.warnings().accept(message);

@@ -47,6 +47,7 @@ final class DirArchiver {
     private final MessageDigest sha256;
     private PayloadReuse reuse;
 
+    /** @param warn receives what could not be backed up (the caller counts it for the summary) */
     DirArchiver(ChunkStream payload, ChunkStream metaStream, BackupStats stats, Consumer<String> warn) {
         this.payload = payload;
         this.meta = new ArchiveWriter(new ChunkStreamOutput(metaStream));
@@ -74,13 +75,13 @@ final class DirArchiver {
         stats.directories.incrementAndGet();
         for (TreeScanner.Item item; (item = scanner.next()) != null; ) {
             if (item.problem() != null) {
-                warning(item.problem());
+                warn.accept(item.problem());
                 continue;
             }
             try {
                 entry(item);
             } catch (FsException e) {
-                warning("cannot read " + BytePaths.display(item.path()) + ": " + e.getMessage());
+                warn.accept("cannot read " + BytePaths.display(item.path()) + ": " + e.getMessage());
             }
         }
         long size = payload.position();
@@ -160,7 +161,7 @@ final class DirArchiver {
         try {
             fd = Posix.openRead(path);
         } catch (FsException e) {
-            warning("cannot open " + BytePaths.display(path) + ": " + e.getMessage());
+            warn.accept("cannot open " + BytePaths.display(path) + ": " + e.getMessage());
             return true;
         }
         Stat opened;
@@ -168,12 +169,12 @@ final class DirArchiver {
             opened = Posix.fstat(fd);
             if (opened.fileType() != FileType.FILE) {
                 Posix.close(fd);
-                warning(BytePaths.display(path) + " is no longer a regular file; skipped");
+                warn.accept(BytePaths.display(path) + " is no longer a regular file; skipped");
                 return true;
             }
         } catch (FsException e) {
             Posix.close(fd);
-            warning("cannot read " + BytePaths.display(path) + ": " + e.getMessage());
+            warn.accept("cannot read " + BytePaths.display(path) + ": " + e.getMessage());
             return true;
         }
         boolean same = opened.inode() == st.inode() && opened.dev() == st.dev();
@@ -187,7 +188,7 @@ final class DirArchiver {
             Posix.close(fd);
         }
         if (done != st.size()) {
-            warning(BytePaths.display(path) + " changed size while being read (" + st.size() + " -> " + done
+            warn.accept(BytePaths.display(path) + " changed size while being read (" + st.size() + " -> " + done
                     + " bytes); stored what was read");
         }
         meta.add(new FileEntry(rel, metaOf(path, rel, st), done, offset, sha256.digest()));
@@ -263,17 +264,12 @@ final class DirArchiver {
             try {
                 out.add(new Xattr(name, Posix.getXattr(path, name)));
             } catch (FsException e) {
-                warning("cannot read extended attribute " + BytePaths.display(name) + " of "
+                warn.accept("cannot read extended attribute " + BytePaths.display(name) + " of "
                         + BytePaths.display(path) + ": " + e.getMessage());
             }
         }
         out.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
         return out;
-    }
-
-    private void warning(String message) {
-        stats.warnings.incrementAndGet();
-        warn.accept(message);
     }
 
     /** Feeds the archive writer's bytes into the meta chunk stream. */

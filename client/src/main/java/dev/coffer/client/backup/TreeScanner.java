@@ -38,7 +38,8 @@ final class TreeScanner implements AutoCloseable {
     record Item(byte[] path, byte[] rel, Stat stat, byte[] linkTarget, String problem) {
     }
 
-    private static final List<Item> END = List.of();
+    /** Ends the queue; compared by identity, so an instance of its own (not the shared empty list). */
+    private static final List<Item> END = java.util.Collections.unmodifiableList(new ArrayList<>(0));
 
     private final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(AHEAD / BATCH);
     private final Thread thread;
@@ -120,21 +121,17 @@ final class TreeScanner implements AutoCloseable {
                     } else if (!excludes.isEmpty() && excludes.excluded(BytePaths.display(e.relativePath()))) {
                         return false;
                     }
-                    Item item;
+                    byte[] target = null;
                     if (e.stat().fileType() == FileType.SYMLINK) {
-                        byte[] target = null;
-                        String problem = null;
                         try {
                             target = Posix.readlink(e.path());
                         } catch (FsException x) {
-                            problem = "cannot read " + BytePaths.display(e.path()) + ": " + x.getMessage();
+                            add(new Item(null, null, null, null, "cannot read " + BytePaths.display(e.path()) + ": "
+                                    + x.getMessage()));
+                            return true;
                         }
-                        item = problem == null ? new Item(e.path(), e.relativePath(), e.stat(), target, null)
-                                : new Item(null, null, null, null, problem);
-                    } else {
-                        item = new Item(e.path(), e.relativePath(), e.stat(), null, null);
                     }
-                    add(item);
+                    add(new Item(e.path(), e.relativePath(), e.stat(), target, null));
                     return true;
                 }
 
