@@ -349,6 +349,19 @@ public final class Datastore implements AutoCloseable {
      * @throws CorruptDataException if the file is larger than any blob can be
      */
     public byte[] readChunk(ChunkId id) {
+        byte[][] out = new byte[1][];
+        readChunkInto(id, n -> out[0] = new byte[n]);
+        return out[0];
+    }
+
+    /**
+     * Reads a chunk's blob into an array of at least its size from {@code arrays} (called once, with the size);
+     * returns the size. The blob is {@code array[0..size)}.
+     *
+     * @throws ChunkMissingException if the datastore does not hold it
+     * @throws CorruptDataException if the file is larger than any blob can be, or shrank while being read
+     */
+    public int readChunkInto(ChunkId id, java.util.function.IntFunction<byte[]> arrays) {
         ensureOpen();
         String hex = id.hex();
         try (FileChannel ch = FileChannel.open(chunkPath(id), StandardOpenOption.READ)) {
@@ -357,11 +370,11 @@ public final class Datastore implements AutoCloseable {
                 throw new CorruptDataException("chunk " + hex + " is corrupt: it has " + size
                         + " bytes, more than any blob");
             }
-            byte[] blob = readFully(ch, (int) size);
-            if (blob == null) {
+            byte[] blob = arrays.apply((int) size);
+            if (!readFully(ch, blob, (int) size)) {
                 throw new CorruptDataException("chunk " + hex + " is corrupt: it shrank while being read");
             }
-            return blob;
+            return (int) size;
         } catch (NoSuchFileException e) {
             throw new ChunkMissingException(id);
         } catch (IOException e) {
@@ -1067,13 +1080,18 @@ public final class Datastore implements AutoCloseable {
     /** Reads exactly {@code size} bytes, or returns null if the file ends sooner. */
     private static byte[] readFully(FileChannel ch, int size) throws IOException {
         byte[] data = new byte[size];
-        ByteBuffer buf = ByteBuffer.wrap(data);
+        return readFully(ch, data, size) ? data : null;
+    }
+
+    /** Reads exactly {@code size} bytes into {@code data}; false if the file ends sooner. */
+    private static boolean readFully(FileChannel ch, byte[] data, int size) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(data, 0, size);
         while (buf.position() < size) {
             buf.limit(Math.min(size, buf.position() + AtomicFiles.IO_SLICE)); // see AtomicFiles.IO_SLICE
             if (ch.read(buf) < 0) {
-                return null;
+                return false;
             }
         }
-        return data;
+        return true;
     }
 }

@@ -68,6 +68,13 @@ public final class LocalRepository implements Repository {
     }
 
     @Override
+    public Blob readChunkInto(SnapshotRef snapshot, ChunkId id, dev.coffer.core.util.BufferPool pool) {
+        byte[][] data = new byte[1][];
+        int length = store.readChunkInto(id, n -> data[0] = pool.take(n));
+        return new Blob(data[0], length);
+    }
+
+    @Override
     public List<SnapshotRef> snapshots(String ns) {
         return store.snapshots(ns);
     }

@@ -39,6 +39,19 @@ public interface Repository extends AutoCloseable {
      */
     byte[] readChunk(SnapshotRef snapshot, ChunkId id);
 
+    /** A blob in {@code data[0..length)}; {@code data} may be longer. */
+    record Blob(byte[] data, int length) {
+    }
+
+    /**
+     * {@link #readChunk} into an array taken from {@code pool} where the implementation can (the caller gives
+     * {@link Blob#data()} back when done with it); by default a fresh array.
+     */
+    default Blob readChunkInto(SnapshotRef snapshot, ChunkId id, dev.coffer.core.util.BufferPool pool) {
+        byte[] b = readChunk(snapshot, id);
+        return new Blob(b, b.length);
+    }
+
     List<SnapshotRef> snapshots(String ns);
 
     List<SnapshotRef> snapshots(BackupGroup group);

@@ -16,8 +16,13 @@ import java.util.concurrent.Executor;
 
 /**
  * Reads one stream of a snapshot by offset. Chunks are fetched, authenticated and decoded on the given
- * executor, several ahead of the reader, and kept in a small cache; every chunk is checked against its id
- * before any byte of it is returned.
+ * executor, several ahead of the reader, and kept in a small cache keyed by chunk id (a stream may list the
+ * same chunk more than once: a re-backup's payload stream repeats a base chunk wherever a run of unchanged
+ * files resumes in it, and it is then decoded once); every chunk is checked against its id before any byte
+ * of it is returned.
+ *
+ * <p>A reader told which chunks will be read ({@link #plan}) fetches ahead only those, so a restore does not
+ * decode the parts of a stream that no restored file points to.
  *
  * <p>With a {@link BufferPool}, decoded chunks live in pooled arrays that go back to the pool when they leave
  * the cache: an array returned by {@link #chunk} may then be longer than the chunk, and is valid only until
@@ -30,8 +35,10 @@ public final class StreamReader {
     private final Index index;
     private final Executor executor;
     private final int readAhead;
-    private final Map<Integer, CompletableFuture<byte[]>> cache;
+    private final Map<ChunkId, CompletableFuture<BlobCodec.Decoded>> cache;
     private final BufferPool buffers;
+    /** The chunks that will be read; null: all of them. */
+    private java.util.BitSet planned;
 
     public StreamReader(Repository repo, SnapshotRef snapshot, BlobCodec codec, Index index, Executor executor, int readAhead) {
         this(repo, snapshot, codec, index, executor, readAhead, null);
@@ -51,7 +58,7 @@ public final class StreamReader {
         int capacity = readAhead + 2;
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Integer, CompletableFuture<byte[]>> e) {
+            protected boolean removeEldestEntry(Map.Entry<ChunkId, CompletableFuture<BlobCodec.Decoded>> e) {
                 if (size() <= capacity) {
                     return false;
                 }
@@ -61,15 +68,31 @@ public final class StreamReader {
         };
     }
 
+    /**
+     * Tells the reader which byte ranges will be read: read-ahead then skips chunks that none of them
+     * overlaps. Reading elsewhere still works (such a chunk is fetched when asked for). Calls add up.
+     */
+    public void plan(long pos, long len) {
+        if (len <= 0 || pos < 0 || pos + len > index.size()) {
+            return; // read() reports a bad range
+        }
+        if (planned == null) {
+            planned = new java.util.BitSet(index.chunkCount());
+        }
+        int first = index.chunkIndexAt(pos);
+        int last = index.chunkIndexAt(pos + len - 1);
+        planned.set(first, last + 1);
+    }
+
     /** Gives a decoded chunk's array back to the pool once it is no longer needed (or drops it when never used). */
-    private void release(CompletableFuture<byte[]> f) {
+    private void release(CompletableFuture<BlobCodec.Decoded> f) {
         if (buffers == null) {
             return;
         }
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            buffers.give(f.join());
+            buffers.give(f.join().data());
         } else {
-            f.thenAccept(buffers::give); // still decoding: hand it back when it is done
+            f.thenAccept(d -> buffers.give(d.data())); // still decoding: hand it back when it is done
         }
     }
 
@@ -88,46 +111,51 @@ public final class StreamReader {
 
     /** The decoded bytes of chunk i. */
     public byte[] chunk(int i) {
-        CompletableFuture<byte[]> f = fetch(i);
-        for (int k = 1; k <= readAhead && i + k < index.chunkCount(); k++) {
-            fetch(i + k);
+        CompletableFuture<BlobCodec.Decoded> f = fetch(i);
+        int ahead = i;
+        for (int k = 1; k <= readAhead; k++) {
+            ahead = planned == null ? ahead + 1 : planned.nextSetBit(ahead + 1);
+            if (ahead < 0 || ahead >= index.chunkCount()) {
+                break;
+            }
+            fetch(ahead);
         }
+        BlobCodec.Decoded d;
         try {
-            return f.join();
+            d = f.join();
         } catch (CompletionException e) {
-            cache.remove(i);
+            cache.remove(index.id(i));
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
             throw new CofferException("reading chunk failed: " + e.getCause(), null, e.getCause());
         }
+        if (d.length() != chunkLength(i)) {
+            throw new dev.coffer.core.CorruptDataException("chunk " + index.id(i) + ": has " + d.length()
+                    + " bytes, the index says " + chunkLength(i));
+        }
+        return d.data();
     }
 
-    private CompletableFuture<byte[]> fetch(int i) {
-        CompletableFuture<byte[]> f = cache.get(i);
+    private CompletableFuture<BlobCodec.Decoded> fetch(int i) {
+        ChunkId id = index.id(i);
+        CompletableFuture<BlobCodec.Decoded> f = cache.get(id);
         if (f == null) {
-            ChunkId id = index.id(i);
-            int expected = chunkLength(i);
             f = CompletableFuture.supplyAsync(() -> {
                 // the blob is ours alone: decrypting it in place saves an array per chunk
-                byte[] blob = repo.readChunk(snapshot, id);
-                byte[] plain;
-                int length;
                 if (buffers == null) {
-                    plain = codec.decodeChunkConsuming(id, blob);
-                    length = plain.length;
-                } else {
-                    BlobCodec.Decoded d = codec.decodeChunkInto(id, blob, buffers);
-                    plain = d.data();
-                    length = d.length();
+                    byte[] plain = codec.decodeChunkConsuming(id, repo.readChunk(snapshot, id));
+                    return new BlobCodec.Decoded(plain, plain.length);
                 }
-                if (length != expected) {
-                    throw new dev.coffer.core.CorruptDataException("chunk " + id + ": has " + length
-                            + " bytes, the index says " + expected);
+                // the blob, too, is read into a pooled array, and goes back once decoded (or refused)
+                Repository.Blob blob = repo.readChunkInto(snapshot, id, buffers);
+                try {
+                    return codec.decodeChunkInto(id, blob.data(), blob.length(), buffers);
+                } finally {
+                    buffers.give(blob.data());
                 }
-                return plain;
             }, executor);
-            cache.put(i, f);
+            cache.put(id, f);
         }
         return f;
     }
@@ -150,7 +178,10 @@ public final class StreamReader {
         }
     }
 
-    /** The whole stream from the start, as an InputStream. */
+    /**
+     * The whole stream from the start, as an InputStream. A read returns at most the rest of one chunk, so a
+     * reader gets every byte before a damaged chunk before it meets the damage.
+     */
     public InputStream sequential() {
         return new InputStream() {
             private long pos;
@@ -166,7 +197,7 @@ public final class StreamReader {
                 if (pos >= index.size()) {
                     return -1;
                 }
-                int n = (int) Math.min(len, index.size() - pos);
+                int n = (int) Math.min(len, index.end(index.chunkIndexAt(pos)) - pos);
                 StreamReader.this.read(pos, b, off, n);
                 pos += n;
                 return n;

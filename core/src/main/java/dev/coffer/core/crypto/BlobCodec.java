@@ -295,14 +295,19 @@ public final class BlobCodec {
     }
 
     private static BlobInfo inspect(byte[] blob, String what) {
-        if (blob.length < HEADER) {
-            throw corrupt(what, prefixOfMagic(blob) ? TRUNCATED : BAD_MAGIC);
+        return inspect(blob, blob.length, what);
+    }
+
+    /** {@link #inspect(byte[], String)} of the blob {@code blob[0..blobLength)}. */
+    private static BlobInfo inspect(byte[] blob, int blobLength, String what) {
+        if (blobLength < HEADER) {
+            throw corrupt(what, prefixOfMagic(blob, blobLength) ? TRUNCATED : BAD_MAGIC);
         }
-        if (!prefixOfMagic(blob)) {
+        if (!prefixOfMagic(blob, blobLength)) {
             throw corrupt(what, BAD_MAGIC);
         }
-        if (blob.length > MAX_BLOB) {
-            throw corrupt(what, TOO_LARGE + " (" + blob.length + " bytes)");
+        if (blobLength > MAX_BLOB) {
+            throw corrupt(what, TOO_LARGE + " (" + blobLength + " bytes)");
         }
         int kind = blob[4] & 0xff;
         int flags = blob[5] & 0xff;
@@ -313,7 +318,7 @@ public final class BlobCodec {
             throw corrupt(what, RESERVED_BITS);
         }
         CRC32C crc = new CRC32C();
-        crc.update(blob, HEADER, blob.length - HEADER);
+        crc.update(blob, HEADER, blobLength - HEADER);
         if ((int) crc.getValue() != getIntLe(blob, 8)) {
             throw corrupt(what, CRC_MISMATCH);
         }
@@ -321,15 +326,15 @@ public final class BlobCodec {
         if (kind == KIND_SMALL && !encrypted) {
             throw corrupt(what, SEALED_NOT_ENCRYPTED);
         }
-        if (encrypted && blob.length - HEADER < MIN_ENCRYPTED_BODY) {
+        if (encrypted && blobLength - HEADER < MIN_ENCRYPTED_BODY) {
             throw corrupt(what, TRUNCATED);
         }
-        return new BlobInfo(kind, encrypted, (flags & FLAG_COMPRESSED) != 0, blob.length - HEADER);
+        return new BlobInfo(kind, encrypted, (flags & FLAG_COMPRESSED) != 0, blobLength - HEADER);
     }
 
     /** True when the blob's first bytes (up to four) agree with the magic: a short one is then truncated. */
-    private static boolean prefixOfMagic(byte[] b) {
-        int n = Math.min(b.length, MAGIC.length);
+    private static boolean prefixOfMagic(byte[] b, int length) {
+        int n = Math.min(length, MAGIC.length);
         return Arrays.equals(b, 0, n, MAGIC, 0, n);
     }
 
@@ -362,12 +367,21 @@ public final class BlobCodec {
      * caller gives back when done with it (on failure an array taken is simply dropped).
      */
     public Decoded decodeChunkInto(ChunkId expectedId, byte[] blob, dev.coffer.core.util.BufferPool pool) {
-        return decode(expectedId, blob, true, Objects.requireNonNull(pool, "pool"));
+        return decode(expectedId, blob, blob.length, true, Objects.requireNonNull(pool, "pool"));
+    }
+
+    /**
+     * {@link #decodeChunkInto(ChunkId, byte[], BufferPool)} of the blob {@code blob[0..blobLength)}, so that a
+     * blob read into a pooled (longer) array can be decoded where it lies.
+     */
+    public Decoded decodeChunkInto(ChunkId expectedId, byte[] blob, int blobLength, dev.coffer.core.util.BufferPool pool) {
+        Objects.checkFromIndexSize(0, blobLength, blob.length);
+        return decode(expectedId, blob, blobLength, true, Objects.requireNonNull(pool, "pool"));
     }
 
     /** The checks before decryption: header, CRC, kind and crypt mode. */
-    private BlobInfo checkChunk(ChunkId expectedId, byte[] blob, String what) {
-        BlobInfo info = inspect(blob, what);
+    private BlobInfo checkChunk(ChunkId expectedId, byte[] blob, int blobLength, String what) {
+        BlobInfo info = inspect(blob, blobLength, what);
         if (info.kind() != KIND_CHUNK) {
             throw corrupt(what, NOT_A_DATA_CHUNK + " (kind " + info.kind() + ")");
         }
@@ -379,14 +393,15 @@ public final class BlobCodec {
     }
 
     private byte[] decodeChunk(ChunkId expectedId, byte[] blob, boolean inPlace) {
-        return decode(expectedId, blob, inPlace, null).data();
+        return decode(expectedId, blob, blob.length, inPlace, null).data();
     }
 
     /** Every check of a chunk and its plaintext, in place and into a pooled array as asked. */
-    private Decoded decode(ChunkId expectedId, byte[] blob, boolean inPlace, dev.coffer.core.util.BufferPool pool) {
+    private Decoded decode(ChunkId expectedId, byte[] blob, int blobLength, boolean inPlace,
+            dev.coffer.core.util.BufferPool pool) {
         String what = "chunk " + expectedId.hex();
-        BlobInfo info = checkChunk(expectedId, blob, what);
-        Decoded plain = payload(WORKSPACE.get(), info, blob, expectedId.bytes(), what, inPlace, pool);
+        BlobInfo info = checkChunk(expectedId, blob, blobLength, what);
+        Decoded plain = payload(WORKSPACE.get(), info, blob, blobLength, expectedId.bytes(), what, inPlace, pool);
         if (!expectedId.matches(idOf(plain.data(), 0, plain.length()).bytes())) {
             if (pool != null) {
                 pool.give(plain.data());
@@ -401,19 +416,19 @@ public final class BlobCodec {
      * {@code inPlace} the decryption overwrites the blob, with a {@code pool} the plaintext goes into an array
      * taken from it (otherwise into a new array of exactly its length).
      */
-    private Decoded payload(Workspace ws, BlobInfo info, byte[] blob, byte[] context, String what, boolean inPlace,
-            dev.coffer.core.util.BufferPool pool) {
+    private Decoded payload(Workspace ws, BlobInfo info, byte[] blob, int blobLength, byte[] context, String what,
+            boolean inPlace, dev.coffer.core.util.BufferPool pool) {
         byte[] src = blob;
         int body = HEADER;
-        int length = blob.length - HEADER;
+        int length = blobLength - HEADER;
         if (info.encrypted()) {
             body = HEADER + NONCE;
             try {
                 Cipher c = initCipher(ws, Cipher.DECRYPT_MODE, blob, HEADER, ws.aad(blob[4] & 0xff, blob[5] & 0xff, context));
                 if (inPlace) {
-                    length = c.doFinal(blob, body, blob.length - body, blob, body);
+                    length = c.doFinal(blob, body, blobLength - body, blob, body);
                 } else {
-                    src = c.doFinal(blob, body, blob.length - body);
+                    src = c.doFinal(blob, body, blobLength - body);
                     body = 0;
                     length = src.length;
                 }
@@ -503,7 +518,7 @@ public final class BlobCodec {
         if (info.kind() != KIND_SMALL) {
             throw corrupt(what, NOT_SEALED + " (kind " + info.kind() + ")");
         }
-        return payload(WORKSPACE.get(), info, blob, context32, what, false, null).data();
+        return payload(WORKSPACE.get(), info, blob, blob.length, context32, what, false, null).data();
     }
 
     private void checkSealing(byte[] context32) {
