@@ -145,6 +145,9 @@ public final class Posix {
         static final MethodHandle LCHOWN = errnoHandle("lchown", FunctionDescriptor.of(I, P, I, I));
         static final MethodHandle CHMOD = errnoHandle("chmod", FunctionDescriptor.of(I, P, I));
         static final MethodHandle UTIMENSAT = errnoHandle("utimensat", FunctionDescriptor.of(I, I, P, P, I));
+        static final MethodHandle FCHOWN = errnoHandle("fchown", FunctionDescriptor.of(I, I, I, I));
+        static final MethodHandle FCHMOD = errnoHandle("fchmod", FunctionDescriptor.of(I, I, I));
+        static final MethodHandle FUTIMENS = errnoHandle("futimens", FunctionDescriptor.of(I, I, P));
         /** syscall(number, dirfd, path, a, b): mknodat and fchmodat2. */
         static final MethodHandle SYSCALL_PATH_2 = errnoHandle("syscall", FunctionDescriptor.of(J, J, J, P, J, J), 1);
     }
@@ -154,6 +157,7 @@ public final class Posix {
         static final MethodHandle LGETXATTR = errnoHandle("lgetxattr", FunctionDescriptor.of(J, P, P, P, J));
         static final MethodHandle LSETXATTR = errnoHandle("lsetxattr", FunctionDescriptor.of(I, P, P, P, J, I));
         static final MethodHandle LREMOVEXATTR = errnoHandle("lremovexattr", FunctionDescriptor.of(I, P, P));
+        static final MethodHandle FSETXATTR = errnoHandle("fsetxattr", FunctionDescriptor.of(I, I, P, P, J, I));
     }
 
     private static final class Ids {
@@ -786,6 +790,58 @@ public final class Posix {
         }
     }
 
+    /**
+     * {@link #lchown} of an open file ({@code path} names it in errors). A restore sets a new file's metadata
+     * through its descriptor: no path lookup, and nothing swapped in at the path meanwhile is touched.
+     */
+    public static void fchown(int fd, long uid, long gid, byte[] path) {
+        checkId("uid", uid);
+        checkId("gid", gid);
+        Scratch s = SCRATCH.get();
+        int r;
+        try {
+            r = (int) Metadata.FCHOWN.invokeExact(s.capture, fd, (int) uid, (int) gid);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) {
+            throw new FsException("change owner of", path, s.errno());
+        }
+    }
+
+    /** Sets the permission bits ({@code mode & 07777}) of an open file ({@code path} names it in errors). */
+    public static void fchmod(int fd, int mode, byte[] path) {
+        Scratch s = SCRATCH.get();
+        int r;
+        try {
+            r = (int) Metadata.FCHMOD.invokeExact(s.capture, fd, mode & PERMISSION_BITS);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) {
+            throw new FsException("change mode of", path, s.errno());
+        }
+    }
+
+    /** {@link #setTimes(byte[], long, int, long, int, boolean)} of an open file (futimens(3)). */
+    public static void setTimes(int fd, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec, byte[] path) {
+        Scratch s = SCRATCH.get();
+        MemorySegment ts = s.times;
+        ts.set(J, 0, atimeSec);
+        ts.set(J, 8, atimeNsec);
+        ts.set(J, 16, mtimeSec);
+        ts.set(J, 24, mtimeNsec);
+        int r;
+        try {
+            r = (int) Metadata.FUTIMENS.invokeExact(s.capture, fd, ts);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) {
+            throw new FsException("set times of", path, s.errno());
+        }
+    }
+
     private static void checkId(String what, long id) {
         if (id != -1 && (id < 0 || id >= 0xffffffffL)) {
             throw new IllegalArgumentException(what + " out of range: " + id);
@@ -968,6 +1024,22 @@ public final class Posix {
         int r;
         try {
             r = (int) Xattrs.LSETXATTR.invokeExact(s.capture, s.path0(path), s.path1(name), v, (long) value.length, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) {
+            throw new FsException("set extended attribute " + BytePaths.display(name) + " of", path, s.errno());
+        }
+    }
+
+    /** {@link #setXattr(byte[], byte[], byte[])} of an open file ({@code path} names it in errors). */
+    public static void setXattr(int fd, byte[] name, byte[] value, byte[] path) {
+        Scratch s = SCRATCH.get();
+        MemorySegment v = s.io(Math.max(1, value.length));
+        MemorySegment.copy(value, 0, v, B, 0, value.length);
+        int r;
+        try {
+            r = (int) Xattrs.FSETXATTR.invokeExact(s.capture, fd, s.path1(name), v, (long) value.length, 0);
         } catch (Throwable t) {
             throw rethrow(t);
         }

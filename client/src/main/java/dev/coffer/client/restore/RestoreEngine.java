@@ -68,14 +68,24 @@ public final class RestoreEngine implements AutoCloseable {
     private final java.util.concurrent.Semaphore writeBudget = new java.util.concurrent.Semaphore(WRITE_BUDGET);
     private final List<java.util.concurrent.Future<?>> writes = new ArrayList<>();
     private final Map<String, java.util.concurrent.Future<?>> pendingWrites = new HashMap<>();
+    /** Small files read but not yet handed to a writer; null when none. */
+    private Batch batch;
+    /** Arrays of small-file batches, reused from batch to batch. */
+    private final dev.coffer.core.util.BufferPool batchBuffers = new dev.coffer.core.util.BufferPool(WRITE_BUDGET);
+    /** The main thread's buffer for large files, made once. */
+    private byte[] largeBuffer;
     private volatile RuntimeException writeFailure;
     private final boolean root = Posix.geteuid() == 0;
     /** Files up to this size are read whole and written by a writer thread. */
     static final int SMALL_FILE = 1 << 20;
-    /** Bytes of small files read but not yet written. */
+    /** Bytes of small files read but not yet written: whole batches of {@link #BATCH_BYTES}. */
     static final int WRITE_BUDGET = 16 << 20;
+    /** Small files are read into one array of this size and handed to a writer together. */
+    static final int BATCH_BYTES = SMALL_FILE;
+    /** The most files in one batch. */
+    static final int BATCH_FILES = 256;
     /** Decoded chunk arrays, reused from chunk to chunk (see StreamReader). */
-    private final dev.coffer.core.util.BufferPool buffers = new dev.coffer.core.util.BufferPool(32L << 20);
+    private final dev.coffer.core.util.BufferPool buffers = new dev.coffer.core.util.BufferPool(64L << 20);
 
     public RestoreEngine(OpenSnapshot snap, Options options, Stats stats) {
         this.snap = snap;
@@ -121,6 +131,7 @@ public final class RestoreEngine implements AutoCloseable {
         for (ArchiveEntry e : selected) {
             if (e instanceof FileEntry f) {
                 total += f.size();
+                payload.plan(f.payloadOffset(), f.size()); // read-ahead skips what no restored file needs
             }
         }
         stats.expectedBytes = total;
@@ -159,6 +170,7 @@ public final class RestoreEngine implements AutoCloseable {
                         String targetKey = new String(h.targetPath(), StandardCharsets.ISO_8859_1);
                         FileEntry first = files.get(targetKey);
                         if (restoredFiles.contains(targetKey)) {
+                            flushBatch(); // the target may be in the batch not yet handed over
                             awaitWrite(pendingWrites.get(targetKey));
                             byte[] linkTarget = BytePaths.join(target, h.targetPath());
                             replacing(dest, () -> Posix.link(linkTarget, dest));
@@ -206,6 +218,7 @@ public final class RestoreEngine implements AutoCloseable {
                 throw writeFailure;
             }
         }
+        flushBatch();
         for (java.util.concurrent.Future<?> w : writes) {
             awaitWrite(w);
         }
@@ -397,39 +410,83 @@ public final class RestoreEngine implements AutoCloseable {
         }
     }
 
+    /** Small files read into one array, written by one writer task. */
+    private static final class Batch {
+        final ArchiveRef archive;
+        final byte[] data;
+        final List<FileEntry> files = new ArrayList<>();
+        final List<byte[]> dests = new ArrayList<>();
+        final List<Integer> offsets = new ArrayList<>();
+        final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        int used;
+
+        Batch(ArchiveRef archive, byte[] data) {
+            this.archive = archive;
+            this.data = data;
+        }
+    }
+
     /**
-     * Reads a small file whole and hands it to a writer thread. The parent directory exists already (entries come
-     * in order); a hard link to the file waits for its write; directory metadata is applied after every write.
+     * Reads a small file whole into the current batch; a full batch goes to a writer thread. The parent
+     * directory exists already (entries come in order); a hard link to the file waits for its batch; directory
+     * metadata is applied after every write.
      */
     private void writeSmallFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload, String key) {
-        byte[] data = new byte[(int) f.size()];
+        int size = (int) f.size();
+        if (batch != null && (batch.used + size > batch.data.length || batch.files.size() >= BATCH_FILES)) {
+            flushBatch();
+        }
+        if (batch == null) {
+            writeBudget.acquireUninterruptibly(BATCH_BYTES);
+            batch = new Batch(archive, batchBuffers.take(BATCH_BYTES));
+        }
         try {
-            payload.read(f.payloadOffset(), data, 0, data.length);
+            payload.read(f.payloadOffset(), batch.data, batch.used, size);
         } catch (CorruptDataException e) {
             throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath() + ": " + e.getMessage(), e);
         }
-        int permits = Math.max(1, data.length);
-        writeBudget.acquireUninterruptibly(permits);
-        java.util.concurrent.Future<?> w;
+        batch.files.add(f);
+        batch.dests.add(dest);
+        batch.offsets.add(batch.used);
+        batch.used += size;
+        pendingWrites.put(key, batch.done);
+    }
+
+    /** Hands the current batch (if any) to a writer thread, which writes its files in order. */
+    private void flushBatch() {
+        Batch b = batch;
+        if (b == null) {
+            return;
+        }
+        batch = null;
         try {
-            w = writers.submit(() -> {
+            writers.execute(() -> {
                 try {
-                    writeContents(archive, f, dest, data, data.length);
-                } catch (FsException ex) {
-                    fail(new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": "
-                            + ex.getMessage()));
+                    for (int i = 0; i < b.files.size() && writeFailure == null; i++) {
+                        FileEntry f = b.files.get(i);
+                        int off = b.offsets.get(i);
+                        try {
+                            writeContents(b.archive, f, b.dests.get(i), b.data, off, (int) f.size());
+                        } catch (FsException ex) {
+                            fail(new CofferException("restoring " + f.displayPath() + " to "
+                                    + BytePaths.display(b.dests.get(i)) + ": " + ex.getMessage()));
+                        }
+                    }
                 } catch (RuntimeException ex) {
                     fail(ex);
                 } finally {
-                    writeBudget.release(permits);
+                    batchBuffers.give(b.data);
+                    writeBudget.release(BATCH_BYTES);
+                    b.done.complete(null);
                 }
             });
         } catch (RuntimeException e) {
-            writeBudget.release(permits);
+            batchBuffers.give(b.data);
+            writeBudget.release(BATCH_BYTES);
+            b.done.complete(null);
             throw e;
         }
-        writes.add(w);
-        pendingWrites.put(key, w);
+        writes.add(b.done);
     }
 
     private synchronized void fail(RuntimeException e) {
@@ -462,20 +519,23 @@ public final class RestoreEngine implements AutoCloseable {
         long write(int fd, MessageDigest sha);
     }
 
-    /** Writes a file whose whole content is in memory. */
-    private void writeContents(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int len) {
+    /** Writes a file whose whole content is {@code data[off..off+len)}. */
+    private void writeContents(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int off, int len) {
         writeNewFile(archive, f, dest, (fd, sha) -> {
-            sha.update(data, 0, len);
-            long end = writeSparse(fd, data, len, 0);
+            sha.update(data, off, len);
+            long end = writeSparse(fd, data, off, len, 0);
             stats.bytes.addAndGet(len);
             return end;
         });
     }
 
-    /** Writes a file read from the payload stream piece by piece. */
+    /** Writes a file read from the payload stream piece by piece (on the main thread, through one buffer). */
     private void writeFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload) {
+        if (largeBuffer == null) {
+            largeBuffer = new byte[BUFFER];
+        }
+        byte[] buf = largeBuffer;
         writeNewFile(archive, f, dest, (fd, sha) -> {
-            byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(1, f.size()))];
             long pos = 0;
             long end = 0;
             while (pos < f.size()) {
@@ -487,7 +547,7 @@ public final class RestoreEngine implements AutoCloseable {
                             + e.getMessage(), e);
                 }
                 sha.update(buf, 0, n);
-                end = Math.max(end, writeSparse(fd, buf, n, pos));
+                end = Math.max(end, writeSparse(fd, buf, 0, n, pos));
                 pos += n;
                 stats.bytes.addAndGet(n);
             }
@@ -497,7 +557,8 @@ public final class RestoreEngine implements AutoCloseable {
 
     /**
      * Creates {@code dest}, writes its contents (sparse), sets its size and checks the SHA-256 recorded at
-     * backup; on any failure the partial file is removed, so nothing half-written stays. Then its metadata.
+     * backup, then sets its metadata through the open descriptor; on any failure the partial file is removed,
+     * so nothing half-written stays.
      */
     private void writeNewFile(ArchiveRef archive, FileEntry f, byte[] dest, Contents contents) {
         int fd = createReplacing(dest);
@@ -512,6 +573,7 @@ public final class RestoreEngine implements AutoCloseable {
                         + ": restored content does not match the checksum recorded at backup");
             }
             ok = true;
+            applyMeta(fd, dest, f.meta());
         } finally {
             Posix.close(fd);
             if (!ok) {
@@ -522,49 +584,54 @@ public final class RestoreEngine implements AutoCloseable {
                 }
             }
         }
-        applyMeta(dest, f.meta(), false);
         stats.files.incrementAndGet();
     }
 
-    /** Writes the non-zero 4 KiB blocks of buf; runs of zeros stay holes. */
-    /** Writes the non-zero blocks of {@code buf[0..len)} at {@code filePos}; the end of the last one, 0 if none. */
-    private static long writeSparse(int fd, byte[] buf, int len, long filePos) {
+    /** Writes the non-zero blocks of {@code buf[off..off+len)} at {@code filePos}; the end of the last one, 0 if none. */
+    private static long writeSparse(int fd, byte[] buf, int off, int len, long filePos) {
         long end = 0;
         int i = 0;
         while (i < len) {
             int blockEnd = Math.min(len, i + BLOCK);
-            if (isZero(buf, i, blockEnd)) {
+            if (isZero(buf, off + i, off + blockEnd)) {
                 i = blockEnd;
                 continue;
             }
             int start = i;
             while (i < len) {
                 int e = Math.min(len, i + BLOCK);
-                if (isZero(buf, i, e)) {
+                if (isZero(buf, off + i, off + e)) {
                     break;
                 }
                 i = e;
             }
-            Posix.pwriteFully(fd, buf, start, i - start, filePos + start);
+            Posix.pwriteFully(fd, buf, off + start, i - start, filePos + start);
             end = filePos + i;
         }
         return end;
     }
 
     private static boolean isZero(byte[] b, int from, int to) {
-        ByteBuffer bb = ByteBuffer.wrap(b);
-        int i = from;
-        for (; i + 8 <= to; i += 8) {
-            if (bb.getLong(i) != 0) {
-                return false;
+        return java.util.Arrays.mismatch(b, from, to, ZEROS, 0, to - from) < 0;
+    }
+
+    private static final byte[] ZEROS = new byte[BLOCK];
+
+    /** {@link #applyMeta(byte[], EntryMeta, boolean)} of a regular file open for writing at {@code fd}. */
+    private void applyMeta(int fd, byte[] dest, EntryMeta m) {
+        for (Xattr x : m.xattrs()) {
+            try {
+                Posix.setXattr(fd, x.name(), x.value(), dest);
+            } catch (FsException e) {
+                warning("could not restore extended attribute " + BytePaths.display(x.name()) + " of "
+                        + BytePaths.display(dest) + ": " + e.getMessage());
             }
         }
-        for (; i < to; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
+        if (root) {
+            Posix.fchown(fd, m.uid(), m.gid(), dest);
         }
-        return true;
+        Posix.fchmod(fd, m.mode() & 07777, dest);
+        Posix.setTimes(fd, m.mtimeSec(), m.mtimeNsec(), m.mtimeSec(), m.mtimeNsec(), dest);
     }
 
     private void applyMeta(byte[] dest, EntryMeta m, boolean symlink) {
@@ -653,7 +720,7 @@ public final class RestoreEngine implements AutoCloseable {
                 if (device) {
                     Posix.pwriteFully(fd, data, 0, length, start);
                 } else {
-                    writeSparse(fd, data, length, start);
+                    writeSparse(fd, data, 0, length, start);
                 }
                 stats.bytes.addAndGet(length);
             }
