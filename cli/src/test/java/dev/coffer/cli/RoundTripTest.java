@@ -51,6 +51,33 @@ class RoundTripTest {
     }
 
     @Test
+    void smallFilesAcrossManyWriterBatchesAndHardLinksBetweenThemRoundTrip() throws Exception {
+        // restore hands small files to writer threads in batches of at most 256 files and 1 MiB: this tree
+        // has several batches, files at the 1 MiB boundary on both sides, and hard links to files in the
+        // batch being filled, in earlier batches, and to a large file
+        Path src = tmp.resolve("src");
+        java.util.Random r = new java.util.Random(11);
+        for (int i = 0; i < 700; i++) {
+            Trees.write(src.resolve(String.format("d%d/f%03d", i / 100, i)), Trees.random(i, r.nextInt(6000)));
+        }
+        Trees.write(src.resolve("d7/exactly-1MiB"), Trees.random(701, 1 << 20));
+        Trees.write(src.resolve("d7/1MiB-and-1"), Trees.random(702, (1 << 20) + 1));
+        Trees.write(src.resolve("d7/after"), Trees.random(703, 100));
+        Files.createLink(src.resolve("d0/link-same-batch"), src.resolve("d0/f050"));
+        Files.createLink(src.resolve("d6/link-earlier-batch"), src.resolve("d0/f001"));
+        Files.createLink(src.resolve("d8-link-large"), src.resolve("d7/1MiB-and-1"));
+        Files.createLink(src.resolve("d8-link-exact"), src.resolve("d7/exactly-1MiB"));
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        ok("backup", "s.cfar:" + src, "--backup-id", "box", "--repository", repo(), "--keyfile", keyfile());
+        Path dst = tmp.resolve("restored");
+        Cli.Result res = ok("restore", "host/box", "s.cfar", dst.toString(), "--repository", repo(), "--keyfile", keyfile());
+        assertThat(res.err()).doesNotContain("skipped").doesNotContain("could not");
+        Trees.assertSameTree(src, dst);
+        assertThat(Files.getAttribute(dst.resolve("d6/link-earlier-batch"), "unix:ino"))
+                .isEqualTo(Files.getAttribute(dst.resolve("d0/f001"), "unix:ino"));
+    }
+
+    @Test
     void filesEndingInZerosKeepTheirSizeAndAnExistingTargetIsCheckedBeforeAnythingIsWritten() throws Exception {
         Path src = tmp.resolve("src");
         byte[] tail = new byte[70_000];
