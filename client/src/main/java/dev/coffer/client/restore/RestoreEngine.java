@@ -722,6 +722,8 @@ public final class RestoreEngine implements AutoCloseable {
                 } else {
                     writeSparse(fd, data, 0, length, start);
                 }
+                // the disk writes this chunk while the next ones are decoded, instead of all of it in the fsync
+                Posix.startWriteback(fd, start, length);
                 stats.bytes.addAndGet(length);
             }
             if (!device) {
