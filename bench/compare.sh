@@ -20,7 +20,7 @@
 #   one (none first in even runs, so that neither always meets the cache the other left; the ratio is the
 #   median of the runs' ratios); 'coffer --version'; 'coffer key show'
 #   floor: 'cp -a' of (a) and 'cp' of the image into an empty directory, what any restore must at least do
-#   restore (a) again into a journaled ext4 (a loop-mounted image file, made once per call; only as root,
+#   restore (a) again into a journaled ext4 (an image file on a loop device with direct I/O, made once per call; only as root,
 #   with mkfs.ext4 and a loop device; RESTORE_FS=none skips it), and 'cp -a' there as its floor. Where
 #   BENCH_DIR's file system is ext4 without a journal, the kernel passes over inodes freed in the last 60
 #   seconds (360 while their inode table block is dirty) each time it allocates one, and every restore
@@ -109,10 +109,14 @@ if has "$PARTS" a && [ "${RESTORE_FS:-}" != none ] && [ "$(id -u)" = 0 ] && comm
   mountpoint -q "$RFS" && umount "$RFS"
   rm -f "$BENCH_DIR/restore-fs.img"
   truncate -s 8G "$BENCH_DIR/restore-fs.img"
-  if mkfs.ext4 -q -F "$BENCH_DIR/restore-fs.img" && mount -o loop "$BENCH_DIR/restore-fs.img" "$RFS"; then
-    trap 'umount "$RFS" 2>/dev/null; rm -f "$BENCH_DIR/restore-fs.img"' EXIT
+  # direct I/O on the backing file: the restored files are cached once, in the loop file system, not a
+  # second time as pages of the image file (which would evict the corpus and the JDK for what follows)
+  LOOPDEV=$(losetup --direct-io=on --find --show "$BENCH_DIR/restore-fs.img" 2>/dev/null || true)
+  if [ -n "$LOOPDEV" ] && mkfs.ext4 -q -F "$LOOPDEV" && mount "$LOOPDEV" "$RFS"; then
+    trap 'umount "$RFS" 2>/dev/null; losetup -d "$LOOPDEV" 2>/dev/null; rm -f "$BENCH_DIR/restore-fs.img"' EXIT
   else
-    say "no journaled ext4 for the second restore (mount -o loop failed); skipping it"
+    say "no journaled ext4 for the second restore (no loop device); skipping it"
+    [ -n "$LOOPDEV" ] && losetup -d "$LOOPDEV"
     RFS=""
   fi
 fi
