@@ -841,11 +841,7 @@ public final class Posix {
     /** {@link #setTimes(byte[], long, int, long, int, boolean)} of an open file (futimens(3)). */
     public static void setTimes(int fd, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec, byte[] path) {
         Scratch s = SCRATCH.get();
-        MemorySegment ts = s.times;
-        ts.set(J, 0, atimeSec);
-        ts.set(J, 8, atimeNsec);
-        ts.set(J, 16, mtimeSec);
-        ts.set(J, 24, mtimeNsec);
+        MemorySegment ts = s.times(atimeSec, atimeNsec, mtimeSec, mtimeNsec);
         int r;
         try {
             r = (int) Metadata.FUTIMENS.invokeExact(s.capture, fd, ts);
@@ -941,11 +937,7 @@ public final class Posix {
     public static void setTimes(byte[] path, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec,
             boolean noFollow) {
         Scratch s = SCRATCH.get();
-        MemorySegment ts = s.times;
-        ts.set(J, 0, atimeSec);
-        ts.set(J, 8, atimeNsec);
-        ts.set(J, 16, mtimeSec);
-        ts.set(J, 24, mtimeNsec);
+        MemorySegment ts = s.times(atimeSec, atimeNsec, mtimeSec, mtimeNsec);
         int r;
         try {
             r = (int) Metadata.UTIMENSAT.invokeExact(s.capture, AT_FDCWD, s.path0(path), ts, noFollow ? AT_SYMLINK_NOFOLLOW : 0);
@@ -1223,6 +1215,15 @@ public final class Posix {
 
         int errno() {
             return (int) ERRNO.get(capture, 0L);
+        }
+
+        /** The two timespecs (access, modification) for utimensat and futimens. */
+        MemorySegment times(long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec) {
+            times.set(J, 0, atimeSec);
+            times.set(J, 8, atimeNsec);
+            times.set(J, 16, mtimeSec);
+            times.set(J, 24, mtimeNsec);
+            return times;
         }
 
         MemorySegment path0(byte[] path) {
