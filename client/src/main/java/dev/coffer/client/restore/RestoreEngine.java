@@ -475,18 +475,21 @@ public final class RestoreEngine implements AutoCloseable {
                 } catch (RuntimeException ex) {
                     fail(ex);
                 } finally {
-                    batchBuffers.give(b.data);
-                    writeBudget.release(BATCH_BYTES);
-                    b.done.complete(null);
+                    finished(b);
                 }
             });
         } catch (RuntimeException e) {
-            batchBuffers.give(b.data);
-            writeBudget.release(BATCH_BYTES);
-            b.done.complete(null);
+            finished(b);
             throw e;
         }
         writes.add(b.done);
+    }
+
+    /** A batch is done with (written, or never to be): its array and budget go back, its waiters go on. */
+    private void finished(Batch b) {
+        batchBuffers.give(b.data);
+        writeBudget.release(BATCH_BYTES);
+        b.done.complete(null);
     }
 
     private synchronized void fail(RuntimeException e) {
