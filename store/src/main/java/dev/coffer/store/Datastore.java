@@ -248,8 +248,8 @@ public final class Datastore implements AutoCloseable {
         return chunksDir.resolve(id.hex().substring(0, 4));
     }
 
-    /** The file that holds a chunk: {@code .chunks/<first 4 hex>/<64 hex>}. */
-    Path chunkPath(ChunkId id) {
+    /** The file that holds a chunk: {@code .chunks/<first 4 hex>/<64 hex>} (whether or not it exists). */
+    public Path chunkPath(ChunkId id) {
         String hex = id.hex();
         return chunksDir.resolve(hex.substring(0, 4)).resolve(hex);
     }

@@ -132,6 +132,12 @@ public final class Posix {
         static final MethodHandle SYNC_FILE_RANGE = errnoHandle("sync_file_range", FunctionDescriptor.of(I, I, J, J, I));
     }
 
+    private static final class Advice {
+        /** posix_fadvise returns the error number instead of setting errno. */
+        static final MethodHandle FADVISE = errnoHandle("posix_fadvise", FunctionDescriptor.of(I, I, J, J, I));
+        static final int WILLNEED = 3;
+    }
+
     private static final class Names {
         static final MethodHandle READLINK = errnoHandle("readlink", FunctionDescriptor.of(J, P, P, J));
         static final MethodHandle SYMLINK = errnoHandle("symlink", FunctionDescriptor.of(I, P, P));
@@ -601,7 +607,6 @@ public final class Posix {
         }
     }
 
-    /** Flushes the file (or, for a directory descriptor, its entries) to stable storage. */
     /**
      * Starts writing back the dirty pages of {@code [offset, offset+len)} without waiting for them
      * (sync_file_range(2) with SYNC_FILE_RANGE_WRITE): a later {@link #fsync} then has less left to wait for.
@@ -616,6 +621,31 @@ public final class Posix {
         }
     }
 
+    /**
+     * Asks the kernel to start reading the whole file into the page cache in the background
+     * (posix_fadvise(2) with POSIX_FADV_WILLNEED), so that a read soon after finds it there. Only a hint:
+     * a file that cannot be opened (missing, not a regular file, a symlink) or a kernel that ignores the
+     * advice changes nothing, and nothing is reported.
+     */
+    public static void prefetch(byte[] path) {
+        Scratch s = SCRATCH.get();
+        int fd = openat(s, s.path0(path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME, 0);
+        if (fd < 0 && s.errno() == FsException.EPERM) {
+            fd = openat(s, s.path0(path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+        }
+        if (fd < 0) {
+            return;
+        }
+        try {
+            int ignored = (int) Advice.FADVISE.invokeExact(s.capture, fd, 0L, 0L, Advice.WILLNEED);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        } finally {
+            close(fd);
+        }
+    }
+
+    /** Flushes the file (or, for a directory descriptor, its entries) to stable storage. */
     public static void fsync(int fd) {
         Scratch s = SCRATCH.get();
         int r;

@@ -74,6 +74,12 @@ public final class LocalRepository implements Repository {
         return new Blob(data[0], length);
     }
 
+    /** Starts reading the chunk's file into the page cache (the disk works ahead of the decoding threads). */
+    @Override
+    public void prefetch(SnapshotRef snapshot, ChunkId id) {
+        dev.coffer.client.fs.Posix.prefetch(dev.coffer.client.fs.BytePaths.of(store.chunkPath(id)));
+    }
+
     @Override
     public List<SnapshotRef> snapshots(String ns) {
         return store.snapshots(ns);

@@ -52,6 +52,13 @@ public interface Repository extends AutoCloseable {
         return new Blob(b, b.length);
     }
 
+    /**
+     * A hint that the chunk will be read soon: an implementation may start fetching it in the background.
+     * It never fails and never changes what a later read returns; by default it does nothing.
+     */
+    default void prefetch(SnapshotRef snapshot, ChunkId id) {
+    }
+
     List<SnapshotRef> snapshots(String ns);
 
     List<SnapshotRef> snapshots(BackupGroup group);

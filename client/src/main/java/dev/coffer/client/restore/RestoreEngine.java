@@ -670,6 +670,11 @@ public final class RestoreEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- images
 
+    /** Whether image chunk i is a whole chunk of zeros (restored as a hole in a file). */
+    private static boolean isHole(Index index, int i, ChunkId zero) {
+        return index.end(i) - index.start(i) == index.fixedChunkSize() && index.id(i).equals(zero);
+    }
+
     private void restoreImage(ArchiveRef archive, byte[] target) {
         Index index = snap.index(archive, "image");
         stats.expectedBytes = index.size();
@@ -705,10 +710,15 @@ public final class RestoreEngine implements AutoCloseable {
         boolean ok = false;
         StreamReader reader = new StreamReader(snap.repository(), snap.ref(), snap.codec(), index, pool, Math.max(2, o.threads() + 1),
                 buffers);
+        for (int i = 0; i < index.chunkCount(); i++) { // read-ahead skips the holes, which are never fetched
+            if (device || !isHole(index, i, zero)) {
+                reader.plan(index.start(i), index.end(i) - index.start(i));
+            }
+        }
         try {
             for (int i = 0; i < index.chunkCount(); i++) {
                 long start = index.start(i);
-                if (!device && index.end(i) - start == index.fixedChunkSize() && index.id(i).equals(zero)) {
+                if (!device && isHole(index, i, zero)) {
                     stats.bytes.addAndGet(index.fixedChunkSize());
                     continue; // a hole
                 }

@@ -39,6 +39,14 @@ public final class StreamReader {
     private final BufferPool buffers;
     /** The chunks that will be read; null: all of them. */
     private java.util.BitSet planned;
+    /**
+     * How many chunks beyond the read-ahead the repository is told about ({@link Repository#prefetch}): a
+     * local datastore then reads their files while the chunks before them are decoded. 16 chunks are about
+     * 64 MiB of page cache.
+     */
+    static final int HINT_AHEAD = 16;
+    /** The last chunk index up to which hints were given. */
+    private int hintedThrough = -1;
 
     public StreamReader(Repository repo, SnapshotRef snapshot, BlobCodec codec, Index index, Executor executor, int readAhead) {
         this(repo, snapshot, codec, index, executor, readAhead, null);
@@ -113,12 +121,14 @@ public final class StreamReader {
     public byte[] chunk(int i) {
         CompletableFuture<BlobCodec.Decoded> f = fetch(i);
         int ahead = i;
-        for (int k = 1; k <= readAhead; k++) {
-            ahead = planned == null ? ahead + 1 : planned.nextSetBit(ahead + 1);
-            if (ahead < 0 || ahead >= index.chunkCount()) {
-                break;
+        for (int k = 1; k <= readAhead && ahead >= 0; k++) {
+            ahead = next(ahead);
+            if (ahead >= 0) {
+                fetch(ahead);
             }
-            fetch(ahead);
+        }
+        if (ahead >= 0) {
+            hint(ahead, Math.min(index.chunkCount() - 1, i + readAhead + HINT_AHEAD));
         }
         BlobCodec.Decoded d;
         try {
@@ -135,6 +145,27 @@ public final class StreamReader {
                     + " bytes, the index says " + chunkLength(i));
         }
         return d.data();
+    }
+
+    /** The next chunk after j that will be read (every one without a plan), or -1 at the end. */
+    private int next(int j) {
+        int n = planned == null ? j + 1 : planned.nextSetBit(j + 1);
+        return n < 0 || n >= index.chunkCount() ? -1 : n;
+    }
+
+    /**
+     * Tells the repository which chunks after {@code from} up to {@code last} will be read, each once: the
+     * storage can work on them while the threads decode the ones before.
+     */
+    private void hint(int from, int last) {
+        int j = Math.max(from, hintedThrough);
+        while ((j = next(j)) >= 0 && j <= last) {
+            ChunkId id = index.id(j);
+            if (!cache.containsKey(id)) {
+                repo.prefetch(snapshot, id);
+            }
+        }
+        hintedThrough = Math.max(hintedThrough, last);
     }
 
     private CompletableFuture<BlobCodec.Decoded> fetch(int i) {

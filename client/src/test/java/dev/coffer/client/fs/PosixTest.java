@@ -257,6 +257,31 @@ class PosixTest {
     }
 
     @Test
+    void prefetchIsOnlyAHintThatNeverFailsHangsOrLeaksADescriptor() throws Exception {
+        byte[] data = new byte[3 << 20];
+        new Random(5).nextBytes(data);
+        writeFile(p("chunk"), data);
+        Files.createSymbolicLink(tmp.resolve("sym"), Path.of("chunk"));
+        Posix.mkfifo(p("fifo"), 0600); // no writer: a blocking open would hang here
+        Files.createDirectory(tmp.resolve("dir"));
+        long fdsBefore = openDescriptors();
+        for (int i = 0; i < 200; i++) {
+            for (String name : new String[] {"chunk", "sym", "fifo", "dir", "missing"}) {
+                Posix.prefetch(p(name));
+            }
+        }
+        assertThat(openDescriptors()).isEqualTo(fdsBefore);
+        assertThat(readFile(p("chunk"))).isEqualTo(data);
+        assertThat(Posix.lstat(p("fifo")).fileType()).isEqualTo(FileType.FIFO);
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    @Test
     void createFileHonoursExclusiveAndTruncate() {
         writeFile(p("f"), new byte[100]);
         assertThatThrownBy(() -> Posix.createFile(p("f"), 0600, true, false))

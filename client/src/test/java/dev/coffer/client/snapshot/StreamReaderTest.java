@@ -131,6 +131,67 @@ class StreamReaderTest {
         assertThat(fetches.get()).isEqualTo(4);
     }
 
+    /** The repository, recording every chunk it is told will be read soon. */
+    private dev.coffer.client.repo.Repository hinted(List<ChunkId> hints) {
+        return (dev.coffer.client.repo.Repository) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {dev.coffer.client.repo.Repository.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("prefetch")) {
+                        synchronized (hints) {
+                            hints.add((ChunkId) args[1]);
+                        }
+                    }
+                    try {
+                        return m.invoke(repo, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void chunksBeyondTheReadAheadAreHintedOnceEachAndOnlyWhenPlanned() {
+        Random rnd = new Random(9);
+        IndexWriter w = IndexWriter.dynamic(CryptMode.ENCRYPT);
+        List<ChunkId> stream = new ArrayList<>();
+        List<byte[]> data = new ArrayList<>();
+        long end = 0;
+        for (int i = 0; i < 30; i++) { // 30 different chunks
+            byte[] d = new byte[200 + i];
+            rnd.nextBytes(d);
+            BlobCodec.Encoded e = codec.encodeChunk(d, 0, d.length);
+            repo.insertChunk(e.id(), e.blob(), 0, e.blob().length);
+            end += d.length;
+            w.addDynamic(end, e.id());
+            stream.add(e.id());
+            data.add(d);
+        }
+        Index index = Index.parse(w.finish());
+
+        List<ChunkId> hints = new ArrayList<>();
+        StreamReader r = new StreamReader(hinted(hints), snapshot, codec, index, counting, 2, new BufferPool(1 << 20));
+        r.chunk(0);
+        // chunks 1 and 2 are fetched now; the next HINT_AHEAD after them are hinted
+        assertThat(hints).containsExactlyElementsOf(stream.subList(3, 3 + StreamReader.HINT_AHEAD));
+        byte[] all = new byte[(int) index.size()];
+        r.read(0, all, 0, all.length);
+        assertThat(hints).as("every chunk after the first read-ahead, once, in order")
+                .containsExactlyElementsOf(stream.subList(3, 30));
+        int at = 0;
+        for (byte[] d : data) {
+            assertThat(java.util.Arrays.copyOfRange(all, at, at + d.length)).isEqualTo(d);
+            at += d.length;
+        }
+
+        // with a plan, only planned chunks are fetched or hinted
+        hints.clear();
+        StreamReader planned = new StreamReader(hinted(hints), snapshot, codec, index, counting, 2, null);
+        for (int i = 0; i < 30; i += 3) {
+            planned.plan(index.start(i), 1);
+        }
+        planned.read(0, new byte[1], 0, 1);
+        assertThat(hints).containsExactly(stream.get(9), stream.get(12), stream.get(15), stream.get(18));
+    }
+
     @Test
     void aRepeatedIdWithAnotherLengthInTheIndexIsRefused() {
         // the index claims chunk A a second time, but with B's length: corrupt, whichever entry comes second
