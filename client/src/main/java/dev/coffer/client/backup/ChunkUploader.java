@@ -20,8 +20,9 @@ import java.util.concurrent.Semaphore;
  * The parallel half of the backup pipeline. The reading thread cuts chunks; worker threads hash,
  * look the id up (touching chunks the repository has), and only for unknown chunks compress, encrypt and store.
  * Memory stays bounded: at most {@code threads + 1} chunks, and at most 24 MiB of their plaintext (or one
- * larger chunk), exist between the chunker and the repository. Chunk arrays, and the arrays blobs are built
- * in, come from a {@link BufferPool} and go back to it, so a backup allocates almost nothing per chunk.
+ * larger chunk), exist between the chunker and the repository. Chunk arrays come from a {@link BufferPool}
+ * and go back to it, and each worker builds its blobs in one array of its own, so a backup allocates almost
+ * nothing per chunk.
  * Index entries are appended in stream order whatever order the workers finish in.
  */
 public final class ChunkUploader implements AutoCloseable {
@@ -33,7 +34,7 @@ public final class ChunkUploader implements AutoCloseable {
     /** In-flight plaintext in KiB: bounds memory whatever the chunk size and thread count. */
     private final Semaphore kibibytes = new Semaphore(BUDGET_KIB);
     static final int BUDGET_KIB = 24 << 10;
-    /** Chunk and blob arrays of this backup; up to 24 MiB of them are kept for reuse while not in flight. */
+    /** Chunk arrays of this backup; up to 24 MiB of them are kept for reuse while not in flight. */
     private final BufferPool buffers = new BufferPool(24L << 20);
     private final BackupStats stats;
 
@@ -71,24 +72,36 @@ public final class ChunkUploader implements AutoCloseable {
             // a chunk the repository has is touched, not stored: that also tells a concurrent garbage
             // collection that this backup uses it (design.md 13)
             if (seen.add(id) && !repo.touchChunk(id)) {
-                byte[] blob = buffers.take(BlobCodec.maxBlobLength(len));
-                try {
-                    int n = codec.encodeChunkInto(id, data, 0, len, blob);
-                    buffers.give(chunk);
-                    chunk = null;
-                    if (repo.insertChunk(id, blob, 0, n)) {
-                        stats.newChunks.incrementAndGet();
-                        stats.newBytes.addAndGet(len);
-                        stats.storedNewBytes.addAndGet(n);
-                    }
-                } finally {
-                    buffers.give(blob);
+                byte[] blob = blobArray(BlobCodec.maxBlobLength(len));
+                int n = codec.encodeChunkInto(id, data, 0, len, blob);
+                buffers.give(chunk);
+                chunk = null;
+                if (repo.insertChunk(id, blob, 0, n)) {
+                    stats.newChunks.incrementAndGet();
+                    stats.newBytes.addAndGet(len);
+                    stats.storedNewBytes.addAndGet(n);
                 }
             }
             return id;
         } finally {
             buffers.give(chunk);
         }
+    }
+
+    /**
+     * Each worker thread's blob array, kept for the whole backup and grown to the largest blob it has built
+     * (blobs are stored before the next chunk is taken). Taken from the shared pool instead, blob arrays
+     * (a little longer than their chunk) missed half the time and made two thirds of the collections.
+     */
+    private final ThreadLocal<byte[]> blobs = new ThreadLocal<>();
+
+    private byte[] blobArray(int n) {
+        byte[] b = blobs.get();
+        if (b == null || b.length < n) {
+            b = new byte[BufferPool.roundUp(n)];
+            blobs.set(b);
+        }
+        return b;
     }
 
     @Override

@@ -11,7 +11,9 @@ import java.util.Arrays;
  * <p>Reused arrays live in the old generation for the whole run instead of being promoted and dying
  * there, which is what made the heap of a backup grow to its limit. Freshly allocated arrays are rounded
  * up to a quarter of their power of two, so a handful of sizes serve every chunk. At most
- * {@code retainBytes} are kept while not in use: giving back beyond that drops the largest free arrays.
+ * {@code retainBytes} are kept while not in use: giving back beyond that drops the smallest free arrays,
+ * since a large array serves any request and a small one only some (keeping the small ones instead made a
+ * backup's pool miss on most chunks longer than average).
  */
 public final class BufferPool {
     private final long retainBytes;
@@ -59,13 +61,13 @@ public final class BufferPool {
             free.add(b);
             freeBytes += b.length;
             while (freeBytes > retainBytes) {
-                int largest = 0;
+                int smallest = 0;
                 for (int i = 1; i < free.size(); i++) {
-                    if (free.get(i).length > free.get(largest).length) {
-                        largest = i;
+                    if (free.get(i).length < free.get(smallest).length) {
+                        smallest = i;
                     }
                 }
-                freeBytes -= free.remove(largest).length;
+                freeBytes -= free.remove(smallest).length;
             }
         }
     }

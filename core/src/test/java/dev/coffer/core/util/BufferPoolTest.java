@@ -22,7 +22,7 @@ class BufferPoolTest {
     }
 
     @Test
-    void retainsAtMostItsLimitDroppingTheLargestFreeArrays() {
+    void retainsAtMostItsLimitDroppingTheSmallestFreeArrays() {
         BufferPool pool = new BufferPool(10 << 20);
         byte[] small = new byte[2 << 20];
         byte[] mid = new byte[4 << 20];
@@ -30,10 +30,13 @@ class BufferPoolTest {
         pool.give(small);
         pool.give(large);
         assertThat(pool.freeBytes()).isEqualTo(10 << 20);
-        pool.give(mid); // 14 MiB: the 8 MiB one goes
-        assertThat(pool.freeBytes()).isEqualTo(6 << 20);
-        assertThat(pool.take(3 << 20)).isSameAs(mid);
-        assertThat(pool.take(3 << 20)).isNotSameAs(large);
+        pool.give(mid); // 14 MiB: the 2 MiB one goes, then (still 12) the 4 MiB one
+        assertThat(pool.freeBytes()).isEqualTo(8 << 20);
+        // the array kept serves any request up to its size
+        assertThat(pool.take(7 << 20)).isSameAs(large);
+        assertThat(pool.allocations()).isZero();
+        assertThat(pool.take(3 << 20)).isNotSameAs(small).isNotSameAs(mid);
+        assertThat(pool.allocations()).isEqualTo(1);
         pool.give(null);
         assertThat(new BufferPool(0).freeBytes()).isZero();
     }
