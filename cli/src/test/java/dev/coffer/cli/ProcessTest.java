@@ -53,6 +53,35 @@ class ProcessTest {
     }
 
     @Test
+    void aZstdLibraryThatCannotLoadIsAClearErrorAndLeavesNoSnapshot() throws Exception {
+        Path work = tmp.resolve("work");
+        Trees.write(work.resolve("d/f"), "data".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> env = env();
+        env.put("COFFER_KEYFILE", tmp.resolve("k.json").toString());
+        env.put("COFFER_REPOSITORY", tmp.resolve("ds").toString());
+        assertThat(Cli.process(env, work, "key", "create", "--kdf", "none").code()).isZero();
+        Cli.Result good = Cli.process(env, work, "backup", "d.cfar:d");
+        assertThat(good.code()).as(good.toString()).isZero();
+
+        // as when zstd-jni unpacks its library into a noexec /tmp: the library is there but cannot be loaded
+        Map<String, String> broken = new HashMap<>(env);
+        broken.put("JAVA_TOOL_OPTIONS", "-DZstdNativePath=" + tmp.resolve("no-such/libzstd-jni.so"));
+        Trees.write(work.resolve("d/g"), "more".getBytes(StandardCharsets.UTF_8));
+        Cli.Result b = Cli.process(broken, work, "backup", "d.cfar:d");
+        assertThat(b.code()).as(b.toString()).isEqualTo(1);
+        assertThat(b.err()).contains("coffer: error: the zstd compression library cannot be loaded")
+                .contains("UnsatisfiedLinkError").contains("java.io.tmpdir").contains("COFFER_JAVA_OPTS")
+                .doesNotContain("\tat ");
+        Cli.Result r = Cli.process(broken, work, "restore", "latest", "d.cfar", "out");
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains("the zstd compression library cannot be loaded").doesNotContain("\tat ");
+
+        Cli.Result list = Cli.process(env, work, "snapshots");
+        assertThat(list.code()).as(list.toString()).isZero();
+        assertThat(list.out().lines().filter(l -> l.contains("host/")).count()).as(list.out()).isEqualTo(1);
+    }
+
+    @Test
     void passphraseSourcesAndWrongPassphrase() throws Exception {
         Path work = tmp.resolve("work");
         Trees.write(work.resolve("d/f"), "data".getBytes(StandardCharsets.UTF_8));

@@ -3,6 +3,7 @@ package dev.coffer.core.crypto;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
+import dev.coffer.core.CofferException;
 import dev.coffer.core.CorruptDataException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -90,11 +91,17 @@ public final class BlobCodec {
     /** Per-thread working state: the JCE cipher and zstd contexts are not thread-safe. */
     private static final class Workspace {
         final Cipher cipher = newCipher();
-        final ZstdCompressCtx compressor = new ZstdCompressCtx().setLevel(1).setContentSize(true).setChecksum(false);
-        final ZstdDecompressCtx decompressor = new ZstdDecompressCtx();
+        final ZstdCompressCtx compressor;
+        final ZstdDecompressCtx decompressor;
         final byte[] aad = new byte[AAD_LENGTH];
 
         Workspace() {
+            try {
+                compressor = new ZstdCompressCtx().setLevel(1).setContentSize(true).setChecksum(false);
+                decompressor = new ZstdDecompressCtx();
+            } catch (LinkageError e) {
+                throw zstdUnavailable(e);
+            }
             System.arraycopy(AAD_PREFIX, 0, aad, 0, AAD_PREFIX.length);
         }
 
@@ -107,6 +114,24 @@ public final class BlobCodec {
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    /**
+     * The zstd library's native part did not load (the first failure is an UnsatisfiedLinkError inside an
+     * initializer error, every later one a NoClassDefFoundError). Run without the launcher, zstd-jni unpacks
+     * it into the temporary directory, which fails where that is mounted noexec.
+     */
+    static CofferException zstdUnavailable(LinkageError e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return new CofferException("the zstd compression library cannot be loaded (" + root.getClass().getSimpleName()
+                + ": " + root.getMessage() + "); chunks can be neither compressed nor decompressed without it",
+                "run coffer through its launcher, which loads the library from the installation; otherwise the"
+                        + " library is unpacked into java.io.tmpdir (" + System.getProperty("java.io.tmpdir")
+                        + "), which must not be mounted noexec: point it elsewhere with"
+                        + " COFFER_JAVA_OPTS=-Djava.io.tmpdir=DIR", e);
+    }
 
     private static Cipher newCipher() {
         try {
