@@ -165,6 +165,36 @@ class RoundTripTest {
                 "--repository", repo());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).contains("--include nope: no such path in the archive");
+        assertThat(tmp.resolve("m")).as("checked before anything is written").doesNotExist();
+    }
+
+    @Test
+    void anIncludedHardLinkToAFileLeftOutIsRestoredWithItsContent() throws Exception {
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("a/first.txt"), "shared".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(src.resolve("a/sym"), Path.of("first.txt"));
+        Trees.write(src.resolve("z/own.txt"), "own".getBytes(StandardCharsets.UTF_8));
+        Files.createLink(src.resolve("z/second.txt"), src.resolve("a/first.txt")); // archived as a link to a/first.txt
+        dev.coffer.client.fs.Posix.link(dev.coffer.client.fs.BytePaths.of(src.resolve("a/sym").toString()),
+                dev.coffer.client.fs.BytePaths.of(src.resolve("z/sym-link").toString()));
+        ok("backup", "t.cfar:" + src, "--crypt-mode", "none", "--repository", repo());
+
+        Path dst = tmp.resolve("dst");
+        Cli.Result r = Cli.run("restore", "latest", "t.cfar", dst.toString(), "--include", "z", "--repository", repo());
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(Files.readString(dst.resolve("z/second.txt"))).isEqualTo("shared");
+        assertThat(Files.readString(dst.resolve("z/own.txt"))).isEqualTo("own");
+        assertThat(dst.resolve("a")).doesNotExist();
+        // a hard link to a symlink that is not restored has nothing to point to
+        assertThat(r.err()).contains("skipped hard link z/sym-link: its target a/sym was not restored");
+        assertThat(dst.resolve("z/sym-link")).doesNotExist();
+
+        Path all = tmp.resolve("all");
+        ok("restore", "latest", "t.cfar", all.toString(), "--repository", repo());
+        assertThat(Files.isSameFile(all.resolve("a/first.txt"), all.resolve("z/second.txt"))).isTrue();
+        assertThat(Files.readSymbolicLink(all.resolve("z/sym-link"))).isEqualTo(Path.of("first.txt"));
+        assertThat(Files.getAttribute(all.resolve("a/sym"), "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .isEqualTo(Files.getAttribute(all.resolve("z/sym-link"), "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test

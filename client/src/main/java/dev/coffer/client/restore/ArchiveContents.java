@@ -20,6 +20,17 @@ public final class ArchiveContents {
     }
 
     public static List<ArchiveEntry> read(OpenSnapshot snap, ArchiveRef archive, Executor executor) {
+        List<ArchiveEntry> entries = new ArrayList<>();
+        forEach(snap, archive, executor, entries::add);
+        return entries;
+    }
+
+    /**
+     * Reads the entries one by one, in archive order, without keeping them: {@code action} sees each entry
+     * before the next is read, and whatever it throws ends the reading.
+     */
+    public static void forEach(OpenSnapshot snap, ArchiveRef archive, Executor executor,
+            java.util.function.Consumer<ArchiveEntry> action) {
         if (!archive.type().equals("dir")) {
             throw new CofferException(archive.name() + " is an image, not a directory archive",
                     "restore it to a file: coffer restore SNAPSHOT " + archive.name() + " FILE");
@@ -27,16 +38,21 @@ public final class ArchiveContents {
         Index metaIndex = snap.index(archive, "meta");
         Index payloadIndex = snap.index(archive, "payload");
         StreamReader meta = new StreamReader(snap.repository(), snap.ref(), snap.codec(), metaIndex, executor, 2);
-        List<ArchiveEntry> entries = new ArrayList<>();
         try (InputStream in = meta.sequential(); ArchiveReader reader = new ArchiveReader(in, payloadIndex.size())) {
-            for (ArchiveEntry e = reader.next(); e != null; e = reader.next()) {
-                entries.add(e);
+            for (ArchiveEntry e = next(reader, archive); e != null; e = next(reader, archive)) {
+                action.accept(e);
             }
-        } catch (CorruptDataException e) {
-            throw new CorruptDataException("archive " + archive.name() + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new CofferException("reading archive " + archive.name() + ": " + e.getMessage(), null, e);
         }
-        return entries;
+    }
+
+    /** The next entry; damage in the meta stream is reported with the archive's name. */
+    private static ArchiveEntry next(ArchiveReader reader, ArchiveRef archive) throws IOException {
+        try {
+            return reader.next();
+        } catch (CorruptDataException e) {
+            throw new CorruptDataException("archive " + archive.name() + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -67,6 +67,7 @@ public final class RestoreEngine implements AutoCloseable {
     private final ExecutorService writers;
     private final java.util.concurrent.Semaphore writeBudget = new java.util.concurrent.Semaphore(WRITE_BUDGET);
     private final List<java.util.concurrent.Future<?>> writes = new ArrayList<>();
+    /** The batch of each small file that a hard link points to (it must be written before the link is made). */
     private final Map<String, java.util.concurrent.Future<?>> pendingWrites = new HashMap<>();
     /** Small files read but not yet handed to a writer; null when none. */
     private Batch batch;
@@ -121,30 +122,55 @@ public final class RestoreEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- directory archives
 
+    /**
+     * Restores a directory archive in two passes over its meta stream, neither of which keeps the entries:
+     * the first checks every entry (damage, --include paths, conflicts in an existing target) and plans the
+     * payload read-ahead before anything is written; the second writes. Only the few things a later entry
+     * needs are kept: the directories (a parent must be one), and the files that hard links point to.
+     */
     private void restoreDirectory(ArchiveRef archive, byte[] target) {
-        List<ArchiveEntry> all = ArchiveContents.read(snap, archive, pool);
-        List<ArchiveEntry> selected = select(all);
+        Selection selection = new Selection(o.includes());
         Index payloadIndex = snap.index(archive, "payload");
         StreamReader payload = new StreamReader(snap.repository(), snap.ref(), snap.codec(), payloadIndex, pool,
                 Math.max(2, o.threads() + 1), buffers);
-        long total = 0;
-        for (ArchiveEntry e : selected) {
-            if (e instanceof FileEntry f) {
-                total += f.size();
-                payload.plan(f.payloadOffset(), f.size()); // read-ahead skips what no restored file needs
+        boolean targetExists = targetExists(target);
+        Conflicts conflicts = new Conflicts(target);
+        Set<String> linkTargets = new HashSet<>(); // paths that restored hard links point to
+        long[] total = {0};
+        ArchiveContents.forEach(snap, archive, pool, e -> {
+            if (!selection.accepts(e)) {
+                return;
             }
-        }
-        stats.expectedBytes = total;
-        if (!prepareTarget(target)) { // a target created just now holds nothing to conflict with
-            checkConflicts(selected, target);
+            if (e instanceof FileEntry f) {
+                total[0] += f.size();
+                payload.plan(f.payloadOffset(), f.size()); // read-ahead skips what no restored file needs
+            } else if (e instanceof HardlinkEntry h) {
+                linkTargets.add(new String(h.targetPath(), StandardCharsets.ISO_8859_1));
+            }
+            if (targetExists) { // a target created by this restore holds nothing to conflict with
+                conflicts.check(e);
+            }
+        });
+        selection.checkAllMatched();
+        conflicts.failIfAny();
+        stats.expectedBytes = total[0];
+        if (!targetExists) {
+            mkdirs(target);
         }
 
         Set<String> dirs = new HashSet<>();
-        Map<String, FileEntry> files = new HashMap<>();
-        Set<String> restoredFiles = new HashSet<>();
+        Map<String, FileEntry> linkSources = new HashMap<>(); // files of linkTargets, restored or not
+        Set<String> restoredSources = new HashSet<>(); // the ones restored
         List<ArchiveEntry> dirsToFinish = new ArrayList<>();
-        for (ArchiveEntry e : selected) {
+        ArchiveContents.forEach(snap, archive, pool, e -> {
             String key = new String(e.path(), StandardCharsets.ISO_8859_1);
+            boolean linked = linkTargets.contains(key);
+            if (linked && e instanceof FileEntry f) {
+                linkSources.put(key, f);
+            }
+            if (!selection.accepts(e)) {
+                return;
+            }
             byte[] dest = e.path().length == 0 ? target : BytePaths.join(target, e.path());
             if (e.path().length > 0 && !dirs.contains(parentKey(key))) {
                 throw new CorruptDataException("archive " + archive.name() + ": entry " + e.displayPath()
@@ -158,66 +184,62 @@ public final class RestoreEngine implements AutoCloseable {
                         dirsToFinish.add(d);
                     }
                     case FileEntry f -> {
-                        files.put(key, f);
                         if (f.size() <= SMALL_FILE) {
-                            writeSmallFile(archive, f, dest, payload, key);
+                            writeSmallFile(archive, f, dest, payload, linked ? key : null);
                         } else {
                             writeFile(archive, f, dest, payload);
                         }
-                        restoredFiles.add(key);
                     }
                     case HardlinkEntry h -> {
                         String targetKey = new String(h.targetPath(), StandardCharsets.ISO_8859_1);
-                        FileEntry first = files.get(targetKey);
-                        if (restoredFiles.contains(targetKey)) {
+                        FileEntry original = linkSources.get(targetKey);
+                        if (restoredSources.contains(targetKey)) {
                             flushBatch(); // the target may be in the batch not yet handed over
                             awaitWrite(pendingWrites.get(targetKey));
                             byte[] linkTarget = BytePaths.join(target, h.targetPath());
                             replacing(dest, () -> Posix.link(linkTarget, dest));
+                        } else if (original == null) {
+                            warning("skipped hard link " + h.displayPath() + ": its target "
+                                    + BytePaths.display(h.targetPath()) + " was not restored");
+                            return;
                         } else {
-                            FileEntry original = first != null ? first : findFile(all, h.targetPath());
-                            if (original == null) {
-                                warning("skipped hard link " + h.displayPath() + ": its target "
-                                        + BytePaths.display(h.targetPath()) + " was not restored");
-                                continue;
-                            }
                             writeFile(archive, new FileEntry(h.path(), h.meta(), original.size(),
                                     original.payloadOffset(), original.sha256()), dest, payload);
                         }
                     }
-                    case SymlinkEntry s -> {
-                        replacing(dest, () -> Posix.symlink(s.target(), dest));
-                        applyMeta(dest, s.meta(), true);
-                        restoredFiles.add(key);
+                    case SymlinkEntry sl -> {
+                        replacing(dest, () -> Posix.symlink(sl.target(), dest));
+                        applyMeta(dest, sl.meta(), true);
                     }
                     case FifoEntry f -> {
                         replacing(dest, () -> Posix.mkfifo(dest, f.meta().mode() & 0777));
                         applyMeta(dest, f.meta(), false);
-                        restoredFiles.add(key);
                     }
                     case DeviceEntry d -> {
                         if (!root) {
                             warning("skipped device node " + d.displayPath() + ": creating devices needs root");
-                            continue;
+                            return;
                         }
                         replacing(dest, () -> Posix.mknod(dest, d.block() ? FileType.BLOCK_DEVICE : FileType.CHAR_DEVICE,
                                 d.meta().mode() & 0777, d.major(), d.minor()));
                         applyMeta(dest, d.meta(), false);
-                        restoredFiles.add(key);
                     }
-                    case SocketEntry s -> {
-                        continue; // a socket is recreated by the program that listens on it
+                    case SocketEntry so -> {
+                        return; // a socket is recreated by the program that listens on it
                     }
                 }
             } catch (FsException ex) {
                 throw new CofferException("restoring " + e.displayPath() + " to " + BytePaths.display(dest) + ": "
                         + ex.getMessage());
             }
+            if (linked && !(e instanceof DirEntry) && !(e instanceof HardlinkEntry)) {
+                restoredSources.add(key); // a hard link may point to a symlink, FIFO or device node too
+            }
             stats.entries.incrementAndGet();
             if (writeFailure != null) {
                 throw writeFailure;
             }
-        }
+        });
         flushBatch();
         for (java.util.concurrent.Future<?> w : writes) {
             awaitWrite(w);
@@ -232,75 +254,72 @@ public final class RestoreEngine implements AutoCloseable {
         }
     }
 
-    /** The regular file a hard link points to, or null when it points to another kind of entry. */
-    private static FileEntry findFile(List<ArchiveEntry> all, byte[] path) {
-        for (ArchiveEntry e : all) {
-            if (e instanceof FileEntry f && java.util.Arrays.equals(f.path(), path)) {
-                return f;
-            }
-        }
-        return null;
-    }
-
     private static String parentKey(String key) {
         int slash = key.lastIndexOf('/');
         return slash < 0 ? "" : key.substring(0, slash);
     }
 
-    /** Entries to restore: everything, or what lies at or below an include path, plus its parent directories. */
-    private List<ArchiveEntry> select(List<ArchiveEntry> all) {
-        if (o.includes() == null || o.includes().isEmpty()) {
-            return all;
-        }
-        List<String> inc = new ArrayList<>();
-        for (String i : o.includes()) {
-            String p = i;
-            while (p.startsWith("/")) {
-                p = p.substring(1);
+    /** Which entries to restore: everything, or what lies at or below an include path, plus its parent directories. */
+    private static final class Selection {
+        private final List<String> given;
+        private final List<String> inc = new ArrayList<>();
+        private final Set<String> matched = new HashSet<>();
+
+        Selection(List<String> includes) {
+            this.given = includes == null ? List.of() : includes;
+            for (String i : given) {
+                String p = i;
+                while (p.startsWith("/")) {
+                    p = p.substring(1);
+                }
+                while (p.endsWith("/")) {
+                    p = p.substring(0, p.length() - 1);
+                }
+                inc.add(new String(p.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
             }
-            while (p.endsWith("/")) {
-                p = p.substring(0, p.length() - 1);
-            }
-            inc.add(new String(p.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
         }
-        List<ArchiveEntry> out = new ArrayList<>();
-        Set<String> matched = new HashSet<>();
-        for (ArchiveEntry e : all) {
+
+        boolean accepts(ArchiveEntry e) {
+            if (inc.isEmpty()) {
+                return true;
+            }
             String key = new String(e.path(), StandardCharsets.ISO_8859_1);
             for (String p : inc) {
                 if (p.isEmpty() || key.equals(p) || key.startsWith(p + "/") || (key.isEmpty() || p.startsWith(key + "/"))
                         && e instanceof DirEntry) {
-                    out.add(e);
                     if (p.isEmpty() || key.equals(p) || key.startsWith(p + "/")) {
                         matched.add(p);
                     }
-                    break;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** After a whole pass: every include path must have named something in the archive. */
+        void checkAllMatched() {
+            for (int i = 0; i < inc.size(); i++) {
+                if (!matched.contains(inc.get(i))) {
+                    throw new CofferException("--include " + given.get(i) + ": no such path in the archive",
+                            "list the archive with 'coffer ls SNAPSHOT ARCHIVE'");
                 }
             }
         }
-        for (int i = 0; i < inc.size(); i++) {
-            if (!matched.contains(inc.get(i))) {
-                throw new CofferException("--include " + o.includes().get(i) + ": no such path in the archive",
-                        "list the archive with 'coffer ls SNAPSHOT ARCHIVE'");
-            }
-        }
-        return out;
     }
 
-    /** Checks or creates the target directory; whether it was created. */
-    private boolean prepareTarget(byte[] target) {
+    /** Whether the target directory exists (something else there is an error); it is created after the checks. */
+    private static boolean targetExists(byte[] target) {
         try {
             Stat st = Posix.lstat(target);
             if (st.fileType() != FileType.DIRECTORY) {
                 throw new CofferException("restore target " + BytePaths.display(target) + " exists and is not a directory");
             }
-            return false;
+            return true;
         } catch (FsException e) {
             if (e.errno() != FsException.ENOENT) {
                 throw new CofferException("restore target " + BytePaths.display(target) + ": " + e.getMessage());
             }
-            mkdirs(target);
-            return true;
+            return false;
         }
     }
 
@@ -312,39 +331,48 @@ public final class RestoreEngine implements AutoCloseable {
         }
     }
 
-    /** Fails before anything is written when existing files would be replaced without --overwrite. */
-    private void checkConflicts(List<ArchiveEntry> entries, byte[] target) {
-        List<String> conflicts = new ArrayList<>();
-        int count = 0;
-        for (ArchiveEntry e : entries) {
+    /** Existing files in an existing target that the restore would replace without --overwrite: an error before anything is written. */
+    private final class Conflicts {
+        private final byte[] target;
+        private final List<String> shown = new ArrayList<>();
+        private int count;
+
+        Conflicts(byte[] target) {
+            this.target = target;
+        }
+
+        void check(ArchiveEntry e) {
             if (e.path().length == 0) {
-                continue;
+                return;
             }
             byte[] dest = BytePaths.join(target, e.path());
             Stat st;
             try {
                 st = Posix.lstat(dest);
             } catch (FsException ex) {
-                continue;
+                return;
             }
             boolean dirOnDir = e instanceof DirEntry && st.fileType() == FileType.DIRECTORY;
             if (dirOnDir) {
-                continue;
+                return;
             }
             if (o.overwrite() && st.fileType() != FileType.DIRECTORY) {
-                continue;
+                return;
             }
             count++;
-            if (conflicts.size() < 3) {
-                conflicts.add(BytePaths.display(dest));
+            if (shown.size() < 3) {
+                shown.add(BytePaths.display(dest));
             }
         }
-        if (count > 0) {
-            String more = count > conflicts.size() ? " and " + (count - conflicts.size()) + " more" : "";
-            throw new CofferException("restore would replace existing " + String.join(", ", conflicts) + more
-                    + "; nothing was written",
-                    o.overwrite() ? "a directory cannot be replaced by a non-directory; remove it first"
-                            : "use --overwrite to replace existing files, or restore into an empty directory");
+
+        void failIfAny() {
+            if (count > 0) {
+                String more = count > shown.size() ? " and " + (count - shown.size()) + " more" : "";
+                throw new CofferException("restore would replace existing " + String.join(", ", shown) + more
+                        + "; nothing was written",
+                        o.overwrite() ? "a directory cannot be replaced by a non-directory; remove it first"
+                                : "use --overwrite to replace existing files, or restore into an empty directory");
+            }
         }
     }
 
@@ -428,8 +456,9 @@ public final class RestoreEngine implements AutoCloseable {
 
     /**
      * Reads a small file whole into the current batch; a full batch goes to a writer thread. The parent
-     * directory exists already (entries come in order); a hard link to the file waits for its batch; directory
-     * metadata is applied after every write.
+     * directory exists already (entries come in order); a hard link to the file waits for its batch, which is
+     * remembered under {@code key} (null: no hard link points to the file); directory metadata is applied
+     * after every write.
      */
     private void writeSmallFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload, String key) {
         int size = (int) f.size();
@@ -449,7 +478,9 @@ public final class RestoreEngine implements AutoCloseable {
         batch.dests.add(dest);
         batch.offsets.add(batch.used);
         batch.used += size;
-        pendingWrites.put(key, batch.done);
+        if (key != null) {
+            pendingWrites.put(key, batch.done);
+        }
     }
 
     /** Hands the current batch (if any) to a writer thread, which writes its files in order. */
