@@ -25,6 +25,14 @@ class ProcessTest {
         return env;
     }
 
+    /** {@link #env()} with the key file k.json and the datastore ds in the test's directory. */
+    private Map<String, String> envWithKeyAndDatastore() {
+        Map<String, String> env = env();
+        env.put("COFFER_KEYFILE", tmp.resolve("k.json").toString());
+        env.put("COFFER_REPOSITORY", tmp.resolve("ds").toString());
+        return env;
+    }
+
     @Test
     void newcomerPathUsesDefaultDatastoreAndGeneratesAKey() throws Exception {
         Path work = tmp.resolve("work");
@@ -56,9 +64,7 @@ class ProcessTest {
     void aZstdLibraryThatCannotLoadIsAClearErrorAndLeavesNoSnapshot() throws Exception {
         Path work = tmp.resolve("work");
         Trees.write(work.resolve("d/f"), "data".getBytes(StandardCharsets.UTF_8));
-        Map<String, String> env = env();
-        env.put("COFFER_KEYFILE", tmp.resolve("k.json").toString());
-        env.put("COFFER_REPOSITORY", tmp.resolve("ds").toString());
+        Map<String, String> env = envWithKeyAndDatastore();
         assertThat(Cli.process(env, work, "key", "create", "--kdf", "none").code()).isZero();
         Cli.Result good = Cli.process(env, work, "backup", "d.cfar:d");
         assertThat(good.code()).as(good.toString()).isZero();
@@ -85,9 +91,7 @@ class ProcessTest {
     void passphraseSourcesAndWrongPassphrase() throws Exception {
         Path work = tmp.resolve("work");
         Trees.write(work.resolve("d/f"), "data".getBytes(StandardCharsets.UTF_8));
-        Map<String, String> env = env();
-        env.put("COFFER_KEYFILE", tmp.resolve("k.json").toString());
-        env.put("COFFER_REPOSITORY", tmp.resolve("ds").toString());
+        Map<String, String> env = envWithKeyAndDatastore();
         env.put("COFFER_KEY_PASSPHRASE", "correct horse battery");
         assertThat(Cli.process(env, work, "key", "create").code()).isZero();
         assertThat(Files.readString(tmp.resolve("k.json"))).contains("\"scrypt\"");
