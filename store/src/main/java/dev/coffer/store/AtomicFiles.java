@@ -64,6 +64,12 @@ public final class AtomicFiles {
      * renames or links it into place and deletes it on failure.
      */
     static Path writeTemp(Path dir, byte[] data, int off, int len, Set<PosixFilePermission> perms, String what) {
+        return writeTemp(dir, data, off, len, perms, true, what);
+    }
+
+    /** {@link #writeTemp} that leaves the fsync to the caller when {@code sync} is false ({@link #fsyncFile}). */
+    static Path writeTemp(Path dir, byte[] data, int off, int len, Set<PosixFilePermission> perms, boolean sync,
+            String what) {
         Path tmp = dir.resolve(tempName());
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             if (perms != null) {
@@ -76,7 +82,9 @@ public final class AtomicFiles {
                 buf.limit(Math.min(off + len, buf.position() + IO_SLICE));
                 ch.write(buf);
             }
-            ch.force(true);
+            if (sync) {
+                ch.force(true);
+            }
         } catch (IOException | RuntimeException e) {
             deleteQuietly(tmp);
             if (e instanceof IOException io) {
@@ -85,6 +93,13 @@ public final class AtomicFiles {
             throw (RuntimeException) e;
         }
         return tmp;
+    }
+
+    /** Makes a file's contents durable. */
+    static void fsyncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
     }
 
     /** Makes the entries of a directory (created, renamed, removed files) durable. */

@@ -275,6 +275,17 @@ public final class Datastore implements AutoCloseable {
      * @return true if this call stored the chunk, false if it was already there
      */
     public boolean insertChunk(ChunkId id, byte[] blob, int off, int len) {
+        return writeChunk(id, blob, off, len).finish();
+    }
+
+    /**
+     * The first half of {@link #insertChunk}: writes the blob to a temporary file in the chunk's directory
+     * (so {@code blob} may be reused when this returns), without waiting for the disk. {@link
+     * PendingChunk#finish()}, on any thread, then fsyncs it and links it into place: a chunk file never
+     * becomes visible under its name before its contents are durable, so that a crash cannot leave a named
+     * chunk with missing data for later backups to deduplicate against.
+     */
+    public PendingChunk writeChunk(ChunkId id, byte[] blob, int off, int len) {
         ensureOpen();
         Objects.checkFromIndexSize(off, len, blob.length);
         String hex = id.hex();
@@ -286,33 +297,70 @@ public final class Datastore implements AutoCloseable {
         if (hasChunk(id)) {
             // it may have been written by a process whose directory sync has not happened yet
             markDirty(dir);
-            return false;
+            return new PendingChunk(id, dir, null);
         }
         String what = "cannot store chunk " + hex + " in " + root;
         ensureChunkDir(dir, what);
-        Path tmp = AtomicFiles.writeTemp(dir, blob, off, len, null, what);
-        try {
-            dirtyGate.readLock().lock();
-            try {
-                boolean written;
-                try {
-                    Files.createLink(dir.resolve(hex), tmp);
-                    written = true;
-                } catch (FileAlreadyExistsException e) {
-                    written = false;
-                }
-                dirtyDirs.add(dir);
-                return written;
-            } finally {
-                dirtyGate.readLock().unlock();
+        return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, false, what));
+    }
+
+    /** A chunk written by {@link #writeChunk}, not yet durable or visible (unless it was there already). */
+    public final class PendingChunk {
+        private final ChunkId id;
+        private final Path dir;
+        private final Path tmp;
+
+        private PendingChunk(ChunkId id, Path dir, Path tmp) {
+            this.id = id;
+            this.dir = dir;
+            this.tmp = tmp;
+        }
+
+        /** Whether the datastore had the chunk already (nothing was written, and {@link #finish} does nothing). */
+        public boolean existed() {
+            return tmp == null;
+        }
+
+        /**
+         * Makes the chunk durable and links it into place; true if this stored it, false if it was there (or
+         * another writer linked the same chunk first). The temporary file is removed either way.
+         */
+        public boolean finish() {
+            if (tmp == null) {
+                return false;
             }
-        } catch (UnsupportedOperationException e) {
-            throw new CofferException(what + ": the file system does not support hard links",
-                    "put the datastore on a local Linux file system such as ext4, XFS or btrfs", e);
-        } catch (IOException e) {
-            throw IoErrors.fail(what, e);
-        } finally {
-            AtomicFiles.deleteQuietly(tmp);
+            String what = "cannot store chunk " + id.hex() + " in " + root;
+            try {
+                AtomicFiles.fsyncFile(tmp);
+                dirtyGate.readLock().lock();
+                try {
+                    boolean written;
+                    try {
+                        Files.createLink(dir.resolve(id.hex()), tmp);
+                        written = true;
+                    } catch (FileAlreadyExistsException e) {
+                        written = false;
+                    }
+                    dirtyDirs.add(dir);
+                    return written;
+                } finally {
+                    dirtyGate.readLock().unlock();
+                }
+            } catch (UnsupportedOperationException e) {
+                throw new CofferException(what + ": the file system does not support hard links",
+                        "put the datastore on a local Linux file system such as ext4, XFS or btrfs", e);
+            } catch (IOException e) {
+                throw IoErrors.fail(what, e);
+            } finally {
+                AtomicFiles.deleteQuietly(tmp);
+            }
+        }
+
+        /** Drops a chunk that will not be finished (its temporary file is removed). */
+        public void abandon() {
+            if (tmp != null) {
+                AtomicFiles.deleteQuietly(tmp);
+            }
         }
     }
 

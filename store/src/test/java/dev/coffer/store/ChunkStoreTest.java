@@ -187,6 +187,51 @@ class ChunkStoreTest {
     }
 
     @Test
+    void aWrittenChunkIsInvisibleUntilFinishedAndItsTemporaryFileNeverStays() throws Exception {
+        byte[] a = blob(1, 70_000);
+        ChunkId id = idOf(a);
+        Datastore.PendingChunk p = store.writeChunk(id, a, 0, a.length);
+        assertThat(p.existed()).isFalse();
+        Arrays.fill(a, (byte) 0); // the caller may reuse its array as soon as writeChunk returns
+        assertThat(store.hasChunk(id)).as("not visible before it is durable").isFalse();
+        List<ChunkId> listed = new ArrayList<>();
+        store.forEachChunk(listed::add);
+        assertThat(listed).isEmpty();
+        assertThat(p.finish()).isTrue();
+        assertThat(store.readChunk(id)).isEqualTo(blob(1, 70_000));
+        assertThat(tempFiles()).isEmpty();
+
+        // a chunk the store has: nothing written, finish stores nothing
+        Datastore.PendingChunk again = store.writeChunk(id, blob(1, 70_000), 0, 70_000);
+        assertThat(again.existed()).isTrue();
+        assertThat(again.finish()).isFalse();
+
+        // abandoned: its temporary file goes, nothing becomes visible
+        byte[] b = blob(2, 5000);
+        Datastore.PendingChunk dropped = store.writeChunk(idOf(b), b, 0, b.length);
+        assertThat(tempFiles()).hasSize(1);
+        dropped.abandon();
+        assertThat(tempFiles()).isEmpty();
+        assertThat(store.hasChunk(idOf(b))).isFalse();
+
+        // a finish that cannot make the file durable fails, and links nothing
+        byte[] c = blob(3, 5000);
+        Datastore.PendingChunk lost = store.writeChunk(idOf(c), c, 0, c.length);
+        for (Path t : tempFiles()) {
+            Files.delete(t);
+        }
+        assertThatThrownBy(lost::finish).isInstanceOf(CofferException.class)
+                .hasMessageContaining("cannot store chunk " + idOf(c).hex());
+        assertThat(store.hasChunk(idOf(c))).isFalse();
+    }
+
+    private List<Path> tempFiles() throws IOException {
+        try (Stream<Path> all = Files.walk(tmp.resolve("store/.chunks"))) {
+            return all.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().length() != 64).toList();
+        }
+    }
+
+    @Test
     void readMissingChunk() {
         ChunkId id = idOf(new byte[] {1});
         assertThatThrownBy(() -> store.readChunk(id))

@@ -9,6 +9,7 @@ import dev.coffer.core.format.IndexWriter;
 import dev.coffer.core.util.BufferPool;
 import java.util.ArrayDeque;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -62,9 +63,10 @@ public final class ChunkUploader implements AutoCloseable {
 
     /**
      * Hashes, and for a new chunk encodes and stores, {@code data[0..len)}; gives {@code data} back to the
-     * pool as soon as it is encoded, before the (slow, fsynced) store, so fewer chunk arrays are in use.
+     * pool as soon as it is encoded, before the store, so fewer chunk arrays are in use. The store may finish
+     * after this returns ({@link Repository#insertChunkAsync}): the future completes when the chunk is durable.
      */
-    private ChunkId process(byte[] data, int len) {
+    private CompletableFuture<ChunkId> process(byte[] data, int len) {
         byte[] chunk = data;
         try {
             ChunkId id = codec.idOf(data, 0, len);
@@ -76,13 +78,16 @@ public final class ChunkUploader implements AutoCloseable {
                 int n = codec.encodeChunkInto(id, data, 0, len, blob);
                 buffers.give(chunk);
                 chunk = null;
-                if (repo.insertChunk(id, blob, 0, n)) {
-                    stats.newChunks.incrementAndGet();
-                    stats.newBytes.addAndGet(len);
-                    stats.storedNewBytes.addAndGet(n);
-                }
+                return repo.insertChunkAsync(id, blob, 0, n).thenApply(stored -> {
+                    if (stored) {
+                        stats.newChunks.incrementAndGet();
+                        stats.newBytes.addAndGet(len);
+                        stats.storedNewBytes.addAndGet(n);
+                    }
+                    return id;
+                });
             }
-            return id;
+            return CompletableFuture.completedFuture(id);
         } finally {
             buffers.give(chunk);
         }
@@ -90,7 +95,7 @@ public final class ChunkUploader implements AutoCloseable {
 
     /**
      * Each worker thread's blob array, kept for the whole backup and grown to the largest blob it has built
-     * (blobs are stored before the next chunk is taken). Taken from the shared pool instead, blob arrays
+     * (a blob is written out, if not yet durable, before its worker takes the next chunk). Taken from the shared pool instead, blob arrays
      * (a little longer than their chunk) missed half the time and made two thirds of the collections.
      */
     private final ThreadLocal<byte[]> blobs = new ThreadLocal<>();
@@ -143,14 +148,14 @@ public final class ChunkUploader implements AutoCloseable {
             stats.streamBytes.addAndGet(len);
             Future<ChunkId> f;
             try {
-                f = pool.submit(() -> {
+                f = CompletableFuture.supplyAsync(() -> {
                     try {
                         return process(data, len);
                     } finally {
                         kibibytes.release(kib);
                         permits.release();
                     }
-                });
+                }, pool).thenCompose(stored -> stored);
             } catch (RuntimeException e) {
                 buffers.give(data);
                 kibibytes.release(kib);
@@ -172,7 +177,7 @@ public final class ChunkUploader implements AutoCloseable {
             position += len;
             stats.streamBytes.addAndGet(len);
             stats.chunks.incrementAndGet();
-            pending.add(new Pending(position, len, java.util.concurrent.CompletableFuture.completedFuture(id)));
+            pending.add(new Pending(position, len, CompletableFuture.completedFuture(id)));
         }
 
         private void append(Pending p) {

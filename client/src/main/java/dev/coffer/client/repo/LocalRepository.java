@@ -62,6 +62,65 @@ public final class LocalRepository implements Repository {
         return store.insertChunk(id, blob, off, len);
     }
 
+    /**
+     * Writes the chunk's file now and leaves its fsync and link to a background thread, so the worker that
+     * encoded it goes on encoding while the disk catches up (each chunk's fsync took the worker off the CPU).
+     * At most {@link #SYNCS_IN_FLIGHT} chunks wait for their fsync; a further call waits for one of them.
+     */
+    @Override
+    public java.util.concurrent.CompletableFuture<Boolean> insertChunkAsync(ChunkId id, byte[] blob, int off, int len) {
+        Throttle t = throttle;
+        if (t != null) {
+            t.acquire(len);
+        }
+        syncSlots.acquireUninterruptibly();
+        Datastore.PendingChunk p;
+        try {
+            p = store.writeChunk(id, blob, off, len);
+        } catch (RuntimeException e) {
+            syncSlots.release();
+            throw e;
+        }
+        if (p.existed()) {
+            syncSlots.release();
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
+        }
+        try {
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.finish();
+                } finally {
+                    syncSlots.release();
+                }
+            }, syncer());
+        } catch (RuntimeException e) {
+            p.abandon();
+            syncSlots.release();
+            throw e;
+        }
+    }
+
+    /** Chunks written by {@link #insertChunkAsync} whose fsync may be outstanding at once. */
+    static final int SYNCS_IN_FLIGHT = 16;
+    private final java.util.concurrent.Semaphore syncSlots = new java.util.concurrent.Semaphore(SYNCS_IN_FLIGHT);
+    private java.util.concurrent.ExecutorService syncer;
+
+    /** Slots for further chunks waiting for their fsync (all of them when none waits). */
+    int freeSyncSlots() {
+        return syncSlots.availablePermits();
+    }
+
+    private synchronized java.util.concurrent.ExecutorService syncer() {
+        if (syncer == null) {
+            syncer = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+                Thread th = new Thread(r, "coffer-chunk-sync");
+                th.setDaemon(true);
+                return th;
+            });
+        }
+        return syncer;
+    }
+
     @Override
     public byte[] readChunk(SnapshotRef snapshot, ChunkId id) {
         return store.readChunk(id);
@@ -167,8 +226,21 @@ public final class LocalRepository implements Repository {
         throttle = bytesPerSecond > 0 ? new Throttle(bytesPerSecond) : null;
     }
 
+    /** Lets the chunks still waiting for their fsync finish (at most {@link #SYNCS_IN_FLIGHT}), then closes. */
     @Override
     public void close() {
+        java.util.concurrent.ExecutorService s;
+        synchronized (this) {
+            s = syncer;
+        }
+        if (s != null) {
+            s.shutdown();
+            try {
+                s.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         store.close();
     }
 }

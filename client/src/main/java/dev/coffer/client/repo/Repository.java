@@ -34,6 +34,16 @@ public interface Repository extends AutoCloseable {
     boolean insertChunk(ChunkId id, byte[] blob, int off, int len);
 
     /**
+     * {@link #insertChunk} that may finish in the background: {@code blob} may be reused as soon as this
+     * returns, and the future completes (true: stored, false: the repository had it) once the chunk is stored
+     * as durably as {@link #insertChunk} leaves it, or fails with what it would have thrown. By default it
+     * is {@link #insertChunk} itself.
+     */
+    default java.util.concurrent.CompletableFuture<Boolean> insertChunkAsync(ChunkId id, byte[] blob, int off, int len) {
+        return java.util.concurrent.CompletableFuture.completedFuture(insertChunk(id, blob, off, len));
+    }
+
+    /**
      * Reads a chunk that {@code snapshot} references (a server serves only chunks of snapshots the caller may
      * read, so the snapshot is part of the request). The array is the caller's: it may overwrite it.
      */
