@@ -95,8 +95,9 @@ public final class ChunkUploader implements AutoCloseable {
 
     /**
      * Each worker thread's blob array, kept for the whole backup and grown to the largest blob it has built
-     * (a blob is written out, if not yet durable, before its worker takes the next chunk). Taken from the shared pool instead, blob arrays
-     * (a little longer than their chunk) missed half the time and made two thirds of the collections.
+     * (a blob is written out, if not yet durable, before its worker takes the next chunk). Taken from the
+     * shared pool instead, blob arrays (a little longer than their chunk) missed half the time and made two
+     * thirds of the collections.
      */
     private final ThreadLocal<byte[]> blobs = new ThreadLocal<>();
 
@@ -155,7 +156,7 @@ public final class ChunkUploader implements AutoCloseable {
                         kibibytes.release(kib);
                         permits.release();
                     }
-                }, pool).thenCompose(stored -> stored);
+                }, pool).thenCompose(durable -> durable); // done when the chunk is durable, not just encoded
             } catch (RuntimeException e) {
                 buffers.give(data);
                 kibibytes.release(kib);
