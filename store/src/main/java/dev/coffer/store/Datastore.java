@@ -275,7 +275,7 @@ public final class Datastore implements AutoCloseable {
      * @return true if this call stored the chunk, false if it was already there
      */
     public boolean insertChunk(ChunkId id, byte[] blob, int off, int len) {
-        return writeChunk(id, blob, off, len).finish();
+        return writeChunk(id, blob, off, len, true).finish(); // fsynced through the channel that wrote it
     }
 
     /**
@@ -286,6 +286,10 @@ public final class Datastore implements AutoCloseable {
      * chunk with missing data for later backups to deduplicate against.
      */
     public PendingChunk writeChunk(ChunkId id, byte[] blob, int off, int len) {
+        return writeChunk(id, blob, off, len, false);
+    }
+
+    private PendingChunk writeChunk(ChunkId id, byte[] blob, int off, int len, boolean sync) {
         ensureOpen();
         Objects.checkFromIndexSize(off, len, blob.length);
         String hex = id.hex();
@@ -297,11 +301,15 @@ public final class Datastore implements AutoCloseable {
         if (hasChunk(id)) {
             // it may have been written by a process whose directory sync has not happened yet
             markDirty(dir);
-            return new PendingChunk(id, dir, null);
+            return new PendingChunk(id, dir, null, true);
         }
-        String what = "cannot store chunk " + hex + " in " + root;
+        String what = cannotStore(id);
         ensureChunkDir(dir, what);
-        return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, false, what));
+        return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, sync, what), sync);
+    }
+
+    private String cannotStore(ChunkId id) {
+        return "cannot store chunk " + id.hex() + " in " + root;
     }
 
     /** A chunk written by {@link #writeChunk}, not yet durable or visible (unless it was there already). */
@@ -309,11 +317,14 @@ public final class Datastore implements AutoCloseable {
         private final ChunkId id;
         private final Path dir;
         private final Path tmp;
+        /** Whether the temporary file's contents are durable already. */
+        private final boolean synced;
 
-        private PendingChunk(ChunkId id, Path dir, Path tmp) {
+        private PendingChunk(ChunkId id, Path dir, Path tmp, boolean synced) {
             this.id = id;
             this.dir = dir;
             this.tmp = tmp;
+            this.synced = synced;
         }
 
         /** Whether the datastore had the chunk already (nothing was written, and {@link #finish} does nothing). */
@@ -329,9 +340,11 @@ public final class Datastore implements AutoCloseable {
             if (tmp == null) {
                 return false;
             }
-            String what = "cannot store chunk " + id.hex() + " in " + root;
+            String what = cannotStore(id);
             try {
-                AtomicFiles.fsyncFile(tmp);
+                if (!synced) {
+                    AtomicFiles.fsyncFile(tmp);
+                }
                 dirtyGate.readLock().lock();
                 try {
                     boolean written;
