@@ -26,6 +26,12 @@ final class Trees {
     private Trees() {
     }
 
+    /**
+     * A version-2 file capability: magic 0x02000000 with the effective flag, then permitted and inheritable
+     * words for capabilities 0..31 and 32..63 (little-endian); CAP_NET_RAW is bit 13.
+     */
+    static final byte[] CAP_NET_RAW_EP = {1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
     static boolean isRoot() {
         return Posix.geteuid() == 0;
     }
@@ -94,6 +100,13 @@ final class Trees {
             Posix.mknod(BytePaths.of(root.resolve("null-dev").toString()), FileType.CHAR_DEVICE, 0666, 1, 3);
             Posix.lchown(BytePaths.of(root.resolve("hello.txt").toString()), 1234, 5678);
             Posix.lchown(BytePaths.of(root.resolve("link-rel").toString()), 4321, 8765);
+            // a file capability (cap_net_raw+ep, as ping has): a change of owner clears it, so a restore
+            // that sets extended attributes before the owner loses it; this one is owned by someone else
+            Path ping = root.resolve("ping-like");
+            write(ping, "#!/bin/sh\n".getBytes(StandardCharsets.UTF_8));
+            Posix.chmod(BytePaths.of(ping.toString()), 0755);
+            Posix.lchown(BytePaths.of(ping.toString()), 2345, 6789);
+            Posix.setXattr(BytePaths.of(ping.toString()), BytePaths.of("security.capability"), CAP_NET_RAW_EP);
         }
         // extended attributes and ACLs (when the filesystem has them)
         byte[] hello = BytePaths.of(root.resolve("sub/deeper/random.bin").toString());

@@ -651,8 +651,15 @@ public final class RestoreEngine implements AutoCloseable {
 
     private static final byte[] ZEROS = new byte[BLOCK];
 
-    /** {@link #applyMeta(byte[], EntryMeta, boolean)} of a regular file open for writing at {@code fd}. */
+    /**
+     * {@link #applyMeta(byte[], EntryMeta, boolean)} of a regular file open for writing at {@code fd}. The
+     * owner comes first: a change of owner clears the setuid and setgid bits and the file capability
+     * ({@code security.capability}), so the extended attributes and then the mode are set after it.
+     */
     private void applyMeta(int fd, byte[] dest, EntryMeta m) {
+        if (root) {
+            Posix.fchown(fd, m.uid(), m.gid(), dest);
+        }
         for (Xattr x : m.xattrs()) {
             try {
                 Posix.setXattr(fd, x.name(), x.value(), dest);
@@ -661,14 +668,15 @@ public final class RestoreEngine implements AutoCloseable {
                         + BytePaths.display(dest) + ": " + e.getMessage());
             }
         }
-        if (root) {
-            Posix.fchown(fd, m.uid(), m.gid(), dest);
-        }
         Posix.fchmod(fd, m.mode() & 07777, dest);
         Posix.setTimes(fd, m.mtimeSec(), m.mtimeNsec(), m.mtimeSec(), m.mtimeNsec(), dest);
     }
 
+    /** Owner (as root), extended attributes, mode (not of a symlink) and times, in that order (see above). */
     private void applyMeta(byte[] dest, EntryMeta m, boolean symlink) {
+        if (root) {
+            Posix.lchown(dest, m.uid(), m.gid());
+        }
         for (Xattr x : m.xattrs()) {
             try {
                 Posix.setXattr(dest, x.name(), x.value());
@@ -676,9 +684,6 @@ public final class RestoreEngine implements AutoCloseable {
                 warning("could not restore extended attribute " + BytePaths.display(x.name()) + " of "
                         + BytePaths.display(dest) + ": " + e.getMessage());
             }
-        }
-        if (root) {
-            Posix.lchown(dest, m.uid(), m.gid());
         }
         if (!symlink) {
             Posix.chmod(dest, m.mode() & 07777);
