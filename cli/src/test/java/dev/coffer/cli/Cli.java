@@ -36,7 +36,16 @@ final class Cli {
 
     /** A separate JVM with exactly the given environment (plus PATH), as a user's shell would start it. */
     static Result process(Map<String, String> env, Path workDir, String... args) throws IOException, InterruptedException {
+        return processWithUmask(null, env, workDir, args);
+    }
+
+    /** {@link #process} with the given umask (octal digits; null: this JVM's), set by a shell that then execs the JVM. */
+    static Result processWithUmask(String umask, Map<String, String> env, Path workDir, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
+        if (umask != null) {
+            cmd.addAll(List.of("/bin/sh", "-c", "umask " + umask + " && exec \"$@\"", "sh"));
+        }
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-cp");

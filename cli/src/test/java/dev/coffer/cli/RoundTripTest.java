@@ -7,6 +7,8 @@ import dev.coffer.client.fs.Posix;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -108,6 +110,105 @@ class RoundTripTest {
         ok("restore", "latest", "z.cfar", dst.toString(), "--overwrite", "--repository", repo(), "--keyfile", keyfile(),
                 "--quiet");
         Trees.assertSameTree(src, dst);
+    }
+
+    /** Files and directories in the permission patterns a umask or a default ACL could spoil. */
+    private static Path modeTree(Path src) throws Exception {
+        List<Integer> fileModes = new ArrayList<>(List.of(0644, 0755, 0666, 0600, 0444, 0640, 0777, 0604));
+        if (Trees.isRoot()) {
+            fileModes.add(0000); // readable for the comparison only by root
+        }
+        for (int m : fileModes) {
+            Path f = src.resolve(String.format("files/f%03o", m));
+            Trees.write(f, ("mode " + m).getBytes(StandardCharsets.UTF_8));
+            Posix.chmod(BytePaths.of(f.toString()), m);
+        }
+        for (int m : new int[] {0755, 0700, 0777, 0750, 0705}) {
+            Path d = src.resolve(String.format("dirs/d%03o", m));
+            Trees.write(d.resolve("inside"), "x".getBytes(StandardCharsets.UTF_8));
+            Posix.chmod(BytePaths.of(d.toString()), m);
+        }
+        return src;
+    }
+
+    /** Permission bits of every entry below {@code root}, by relative path (not the root itself). */
+    private static java.util.Map<String, Integer> modes(Path root) throws Exception {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        try (var s = Files.walk(root)) {
+            for (Path p : s.filter(p -> !p.equals(root)).toList()) {
+                out.put(root.relativize(p).toString(), Posix.lstat(BytePaths.of(p.toString())).mode());
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"077", "000", "027"})
+    void theArchivedModesComeBackWhateverTheUmask(String umask) throws Exception {
+        Path src = modeTree(tmp.resolve("src"));
+        ok("backup", "m.cfar:" + src, "--crypt-mode", "none", "--repository", repo(), "--quiet");
+        for (String target : new String[] {"new/target", "empty"}) { // created by the restore, and existing but empty
+            Path dst = tmp.resolve(target);
+            if (target.equals("empty")) {
+                Files.createDirectories(dst);
+            }
+            Cli.Result r = Cli.processWithUmask(umask, java.util.Map.of("HOME", tmp.toString()), tmp, "restore",
+                    "latest", "m.cfar", dst.toString(), "--repository", repo(), "--quiet");
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(modes(dst)).as("under umask %s into %s", umask, target).isEqualTo(modes(src));
+            Trees.assertSameTree(src, dst);
+        }
+    }
+
+    @Test
+    void theArchivedModesComeBackUnderADefaultAcl() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.hasSetfacl(), "setfacl installed");
+        Path src = modeTree(tmp.resolve("src"));
+        ok("backup", "m.cfar:" + src, "--crypt-mode", "none", "--repository", repo(), "--quiet");
+        // a default ACL, not the umask, decides the mode of new entries below the target: here, owner only
+        Path dst = Files.createDirectories(tmp.resolve("acl-target"));
+        Process p = new ProcessBuilder("setfacl", "-d", "-m", "u::rwx,g::---,o::---", dst.toString())
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0, "filesystem has ACLs");
+        ok("restore", "latest", "m.cfar", dst.toString(), "--repository", repo(), "--quiet");
+        assertThat(modes(dst)).isEqualTo(modes(src));
+    }
+
+    @Test
+    void asRootSetgidDirectoriesInTheTargetDoNotChangeTheArchivedGroups() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "changing groups needs root");
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("sub/file"), "x".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(src.resolve("sub/link"), Path.of("file"));
+        Trees.write(src.resolve("top"), "y".getBytes(StandardCharsets.UTF_8));
+        ok("backup", "g.cfar:" + src, "--crypt-mode", "none", "--repository", repo(), "--quiet");
+        long gid = Posix.lstat(BytePaths.of(src.resolve("top").toString())).gid();
+
+        // an empty setgid target: new entries would take its group (4242) unless the restore sets theirs
+        Path empty = Files.createDirectories(tmp.resolve("setgid-target"));
+        Posix.lchown(BytePaths.of(empty.toString()), -1, 4242);
+        Posix.chmod(BytePaths.of(empty.toString()), 02775);
+        ok("restore", "latest", "g.cfar", empty.toString(), "--repository", repo(), "--quiet");
+        Trees.assertSameTree(src, empty);
+
+        // a target with a setgid directory in it, merged into
+        Path merged = Files.createDirectories(tmp.resolve("merged/sub"));
+        Posix.lchown(BytePaths.of(merged.toString()), -1, 4242);
+        Posix.chmod(BytePaths.of(merged.toString()), 02775);
+        Trees.write(tmp.resolve("merged/unrelated"), "keep".getBytes(StandardCharsets.UTF_8));
+        ok("restore", "latest", "g.cfar", tmp.resolve("merged").toString(), "--repository", repo(), "--quiet");
+        for (String name : new String[] {"sub", "sub/file", "sub/link", "top"}) {
+            assertThat(Posix.lstat(BytePaths.of(tmp.resolve("merged").resolve(name).toString())).gid())
+                    .as(name).isEqualTo(gid);
+        }
+        assertThat(Posix.lstat(BytePaths.of(tmp.resolve("merged/sub").toString())).mode()).isEqualTo(0755);
+
+        // an existing empty target owned by someone else gets the archived owner of the archive's root
+        Path owned = Files.createDirectories(tmp.resolve("owned"));
+        Posix.lchown(BytePaths.of(owned.toString()), 4321, 4321);
+        ok("restore", "latest", "g.cfar", owned.toString(), "--repository", repo(), "--quiet");
+        Trees.assertSameTree(src, owned);
     }
 
     static long allocated(Path p) throws Exception {

@@ -169,6 +169,7 @@ public final class Posix {
 
     private static final class Ids {
         static final MethodHandle GETEUID = plainHandle("geteuid", FunctionDescriptor.of(I));
+        static final MethodHandle GETEGID = plainHandle("getegid", FunctionDescriptor.of(I));
     }
 
     private static final class ErrorText {
@@ -1148,6 +1149,32 @@ public final class Posix {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /** The effective group id. */
+    public static long getegid() {
+        try {
+            return Integer.toUnsignedLong((int) Ids.GETEGID.invokeExact());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The process's file mode creation mask, read from {@code /proc/self/status} (which, unlike umask(2),
+     * does not change it); -1 where the kernel does not show it.
+     */
+    public static int umask() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("Umask:")) {
+                    return Integer.parseInt(line.substring(6).trim(), 8) & 0777;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no procfs, or a format this does not know: unknown
+        }
+        return -1;
     }
 
     /** The C library's English description of an error number, whatever the process locale. */
