@@ -262,6 +262,16 @@ class RoundTripTest {
         assertThat(all.resolve("c/skip.tmp")).doesNotExist();
         assertThat(all.resolve("cache")).doesNotExist();
 
+        // overlapping includes, in either order: each names something
+        for (String[] order : new String[][] {{"a", "a/b"}, {"a/b", "a"}}) {
+            Path both = tmp.resolve("both-" + order[0].replace('/', '-'));
+            ok("restore", "latest", "t.cfar", both.toString(), "--include", order[0], "--include", order[1],
+                    "--repository", repo());
+            assertThat(Files.readString(both.resolve("a/one.txt"))).isEqualTo("1");
+            assertThat(Files.readString(both.resolve("a/b/two.txt"))).isEqualTo("2");
+            assertThat(both.resolve("c")).doesNotExist();
+        }
+
         Cli.Result missing = Cli.run("restore", "latest", "t.cfar", tmp.resolve("m").toString(), "--include", "nope",
                 "--repository", repo());
         assertThat(missing.code()).isEqualTo(1);

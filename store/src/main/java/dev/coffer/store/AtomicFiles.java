@@ -64,27 +64,13 @@ public final class AtomicFiles {
      * renames or links it into place and deletes it on failure.
      */
     static Path writeTemp(Path dir, byte[] data, int off, int len, Set<PosixFilePermission> perms, String what) {
-        return writeTemp(dir, data, off, len, perms, true, what);
-    }
-
-    /** {@link #writeTemp} that leaves the fsync to the caller when {@code sync} is false ({@link #fsyncFile}). */
-    static Path writeTemp(Path dir, byte[] data, int off, int len, Set<PosixFilePermission> perms, boolean sync,
-            String what) {
         Path tmp = dir.resolve(tempName());
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             if (perms != null) {
                 Files.setPosixFilePermissions(tmp, perms);
             }
-            ByteBuffer buf = ByteBuffer.wrap(data, off, len);
-            while (buf.position() < off + len) {
-                // at most IO_SLICE per call: the JDK copies a heap buffer through a per-thread native buffer
-                // of the same size, and caches it, so whole-blob writes would keep a blob-sized one per thread
-                buf.limit(Math.min(off + len, buf.position() + IO_SLICE));
-                ch.write(buf);
-            }
-            if (sync) {
-                ch.force(true);
-            }
+            writeAll(ch, data, off, len);
+            ch.force(true);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(tmp);
             if (e instanceof IOException io) {
@@ -95,10 +81,48 @@ public final class AtomicFiles {
         return tmp;
     }
 
-    /** Makes a file's contents durable. */
-    static void fsyncFile(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
+    /** A temporary file written but not yet fsynced, and the channel that wrote it (the caller closes it). */
+    record OpenTemp(Path path, FileChannel channel) {
+    }
+
+    /**
+     * {@link #writeTemp} without the fsync, leaving the channel open so that the caller fsyncs through the
+     * descriptor that wrote the data: a write-back error is then reported to it, where a descriptor opened
+     * later might not see it.
+     */
+    static OpenTemp writeTempOpen(Path dir, byte[] data, int off, int len, String what) {
+        Path tmp = dir.resolve(tempName());
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            writeAll(ch, data, off, len);
+            return new OpenTemp(tmp, ch);
+        } catch (IOException | RuntimeException | Error e) {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // the file is deleted next
+                }
+            }
+            deleteQuietly(tmp);
+            if (e instanceof IOException io) {
+                throw IoErrors.fail(what, io);
+            }
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw (Error) e;
+        }
+    }
+
+    private static void writeAll(FileChannel ch, byte[] data, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(data, off, len);
+        while (buf.position() < off + len) {
+            // at most IO_SLICE per call: the JDK copies a heap buffer through a per-thread native buffer
+            // of the same size, and caches it, so whole-blob writes would keep a blob-sized one per thread
+            buf.limit(Math.min(off + len, buf.position() + IO_SLICE));
+            ch.write(buf);
         }
     }
 

@@ -298,14 +298,18 @@ public final class Datastore implements AutoCloseable {
                     + MAX_BLOB_SIZE);
         }
         Path dir = chunkDir(id);
-        if (hasChunk(id)) {
-            // it may have been written by a process whose directory sync has not happened yet
-            markDirty(dir);
-            return new PendingChunk(id, dir, null, true);
+        if (hasChunk(id) && touchChunk(id)) {
+            // touched like any reused chunk (its mtime may predate a running garbage collection's cutoff: a
+            // writer whose link came late), and its directory synced at commit (that writer may never do it)
+            return new PendingChunk(id, dir, null, null);
         }
         String what = cannotStore(id);
         ensureChunkDir(dir, what);
-        return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, sync, what), sync);
+        if (sync) {
+            return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, what), null);
+        }
+        AtomicFiles.OpenTemp t = AtomicFiles.writeTempOpen(dir, blob, off, len, what);
+        return new PendingChunk(id, dir, t.path(), t.channel());
     }
 
     private String cannotStore(ChunkId id) {
@@ -317,14 +321,18 @@ public final class Datastore implements AutoCloseable {
         private final ChunkId id;
         private final Path dir;
         private final Path tmp;
-        /** Whether the temporary file's contents are durable already. */
-        private final boolean synced;
+        /**
+         * The channel that wrote the temporary file, open until {@link #finish} fsyncs through it (so that a
+         * write-back error is reported to this writer, not lost with a closed descriptor); null when the
+         * contents are durable already.
+         */
+        private final java.nio.channels.FileChannel unsynced;
 
-        private PendingChunk(ChunkId id, Path dir, Path tmp, boolean synced) {
+        private PendingChunk(ChunkId id, Path dir, Path tmp, java.nio.channels.FileChannel unsynced) {
             this.id = id;
             this.dir = dir;
             this.tmp = tmp;
-            this.synced = synced;
+            this.unsynced = unsynced;
         }
 
         /** Whether the datastore had the chunk already (nothing was written, and {@link #finish} does nothing). */
@@ -342,18 +350,14 @@ public final class Datastore implements AutoCloseable {
             }
             String what = cannotStore(id);
             try {
-                if (!synced) {
-                    AtomicFiles.fsyncFile(tmp);
+                if (unsynced != null) {
+                    try (unsynced) {
+                        unsynced.force(true);
+                    }
                 }
                 dirtyGate.readLock().lock();
                 try {
-                    boolean written;
-                    try {
-                        Files.createLink(dir.resolve(id.hex()), tmp);
-                        written = true;
-                    } catch (FileAlreadyExistsException e) {
-                        written = false;
-                    }
+                    boolean written = link();
                     dirtyDirs.add(dir);
                     return written;
                 } finally {
@@ -369,8 +373,33 @@ public final class Datastore implements AutoCloseable {
             }
         }
 
+        /**
+         * Links the temporary file under the chunk's name; when another writer linked the chunk first, touches
+         * theirs instead, as a reused chunk (its mtime is that writer's and may predate a running garbage
+         * collection's cutoff), or links this one after all if a collection removed theirs meanwhile.
+         */
+        private boolean link() throws IOException {
+            while (true) {
+                try {
+                    Files.createLink(dir.resolve(id.hex()), tmp);
+                    return true;
+                } catch (FileAlreadyExistsException e) {
+                    if (touchChunk(id)) {
+                        return false;
+                    }
+                }
+            }
+        }
+
         /** Drops a chunk that will not be finished (its temporary file is removed). */
         public void abandon() {
+            if (unsynced != null) {
+                try {
+                    unsynced.close();
+                } catch (IOException e) {
+                    // the file is deleted next: nothing of it matters
+                }
+            }
             if (tmp != null) {
                 AtomicFiles.deleteQuietly(tmp);
             }
@@ -392,6 +421,11 @@ public final class Datastore implements AutoCloseable {
         } finally {
             dirtyGate.readLock().unlock();
         }
+    }
+
+    /** Chunk directories to sync at the next {@link #syncDirtyChunkDirs()} (for tests). */
+    int dirtyChunkDirCount() {
+        return dirtyDirs.size();
     }
 
     private void markDirty(Path dir) {
@@ -851,6 +885,8 @@ public final class Datastore implements AutoCloseable {
         ensureOpen();
         try {
             Files.setLastModifiedTime(chunkPath(id), java.nio.file.attribute.FileTime.from(Instant.now()));
+            // the writer that linked it may have died before syncing its directory: this backup's commit does
+            markDirty(chunkDir(id));
             return true;
         } catch (NoSuchFileException e) {
             return false;
@@ -932,7 +968,7 @@ public final class Datastore implements AutoCloseable {
         int removed = 0;
         for (String prefix : listNames(chunksDir, Datastore::isChunkPrefix)) {
             Path dir = chunksDir.resolve(prefix);
-            for (String name : listNames(dir, n -> n.startsWith(AtomicFiles.TEMP_PREFIX))) {
+            for (String name : listFileNames(dir, n -> n.startsWith(AtomicFiles.TEMP_PREFIX))) {
                 try {
                     if (Files.getLastModifiedTime(dir.resolve(name)).toInstant().isBefore(cutoff)) {
                         Files.deleteIfExists(dir.resolve(name));
@@ -1120,11 +1156,21 @@ public final class Datastore implements AutoCloseable {
 
     /** Names of the subdirectories of {@code dir} accepted by {@code filter}; none if it does not exist. */
     private static List<String> listNames(Path dir, Predicate<String> filter) {
+        return listNames(dir, filter, true);
+    }
+
+    /** Names of the regular files (not symlinks) in {@code dir} accepted by {@code filter}; none if it does not exist. */
+    private static List<String> listFileNames(Path dir, Predicate<String> filter) {
+        return listNames(dir, filter, false);
+    }
+
+    private static List<String> listNames(Path dir, Predicate<String> filter, boolean directories) {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (filter.test(name) && Files.isDirectory(entry)) {
+                if (filter.test(name) && (directories ? Files.isDirectory(entry)
+                        : Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS))) {
                     names.add(name);
                 }
             }

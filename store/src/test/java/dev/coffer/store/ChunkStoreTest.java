@@ -107,22 +107,111 @@ class ChunkStoreTest {
         assertThat(store.readChunk(id)).isEmpty();
     }
 
+    private Path chunkFile(ChunkId id) {
+        return store.root().resolve(".chunks/" + id.hex().substring(0, 4) + "/" + id.hex());
+    }
+
     @Test
-    void secondInsertLeavesTheFileUntouched() throws Exception {
+    void secondInsertKeepsTheFileAndMarksItUsed() throws Exception {
         byte[] data = blob(3, 4096);
         ChunkId id = idOf(data);
         assertThat(store.insertChunk(id, data, 0, data.length)).isTrue();
-        Path file = store.root().resolve(".chunks/" + id.hex().substring(0, 4) + "/" + id.hex());
+        Path file = chunkFile(id);
         Object inode = Files.getAttribute(file, "unix:ino");
         FileTime old = FileTime.fromMillis(1_000_000_000_000L);
         Files.setLastModifiedTime(file, old);
+        store.syncDirtyChunkDirs();
 
+        long before = System.currentTimeMillis() - 1000;
         byte[] other = blob(4, 4096);
         assertThat(store.insertChunk(id, other, 0, other.length)).isFalse();
         assertThat(file).hasBinaryContent(data);
         assertThat(Files.getAttribute(file, "unix:ino")).isEqualTo(inode);
-        assertThat(Files.getLastModifiedTime(file)).isEqualTo(old);
+        // used now, as a reused chunk is: a garbage collection that started before keeps it
+        assertThat(Files.getLastModifiedTime(file).toMillis()).isGreaterThanOrEqualTo(before);
+        assertThat(store.dirtyChunkDirCount()).as("its directory is synced before the next commit").isEqualTo(1);
         assertNoTempFiles();
+    }
+
+    @Test
+    void aChunkAnotherWriterLinkedFirstIsMarkedUsedByTheSecond() throws Exception {
+        byte[] data = blob(6, 9000);
+        ChunkId id = idOf(data);
+        // two writers of one chunk, neither visible yet; the first links, the second finds it there
+        Datastore.PendingChunk first = store.writeChunk(id, data, 0, data.length);
+        Datastore.PendingChunk second = store.writeChunk(id, blob(7, 9000), 0, 9000);
+        assertThat(first.finish()).isTrue();
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(chunkFile(id), old); // the first writer wrote it long ago
+        long before = System.currentTimeMillis() - 1000;
+        assertThat(second.finish()).isFalse();
+        assertThat(chunkFile(id)).hasBinaryContent(data);
+        assertThat(Files.getLastModifiedTime(chunkFile(id)).toMillis()).isGreaterThanOrEqualTo(before);
+
+        // found there by writeChunk itself: touched too, nothing written
+        Files.setLastModifiedTime(chunkFile(id), old);
+        assertThat(store.writeChunk(id, data, 0, data.length).existed()).isTrue();
+        assertThat(Files.getLastModifiedTime(chunkFile(id)).toMillis()).isGreaterThanOrEqualTo(before);
+        assertNoTempFiles();
+    }
+
+    @Test
+    void touchingAChunkMarksItsDirectoryForTheNextSync() {
+        byte[] data = blob(8, 100);
+        ChunkId id = idOf(data);
+        store.insertChunk(id, data, 0, data.length);
+        store.syncDirtyChunkDirs();
+        assertThat(store.dirtyChunkDirCount()).isZero();
+        // another process may have linked it without syncing its directory: the backup that uses it syncs it
+        assertThat(store.touchChunk(id)).isTrue();
+        assertThat(store.dirtyChunkDirCount()).isEqualTo(1);
+        assertThat(store.touchChunk(idOf(new byte[] {9}))).isFalse();
+        assertThat(store.dirtyChunkDirCount()).isEqualTo(1);
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void writtenChunksKeepNoDescriptorOpenOnceFinishedOrAbandoned() throws Exception {
+        long before = openDescriptors();
+        List<Datastore.PendingChunk> pending = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            byte[] b = blob(100 + i, 3000);
+            pending.add(store.writeChunk(idOf(b), b, 0, b.length));
+        }
+        // each holds the channel that wrote it, to fsync through, until finished or abandoned
+        assertThat(openDescriptors()).isGreaterThanOrEqualTo(before + 20);
+        for (int i = 0; i < pending.size(); i++) {
+            if (i % 2 == 0) {
+                assertThat(pending.get(i).finish()).isTrue();
+            } else {
+                pending.get(i).abandon();
+            }
+        }
+        assertThat(openDescriptors()).isEqualTo(before);
+        assertNoTempFiles();
+    }
+
+    @Test
+    void leftoverTemporaryChunkFilesOlderThanTheCutoffAreRemoved() throws Exception {
+        byte[] b = blob(11, 3000);
+        store.insertChunk(idOf(b), b, 0, b.length);
+        Path dir = chunkFile(idOf(b)).getParent();
+        Path old = Files.writeString(dir.resolve(".tmp-00112233445566778899aabbccddeeff"), "interrupted insert");
+        Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() - 2 * 86_400_000L));
+        Path recent = Files.writeString(dir.resolve(".tmp-ffeeddccbbaa99887766554433221100"), "insert under way");
+        Path notTemp = Files.writeString(dir.resolve("README"), "x");
+        Files.setLastModifiedTime(notTemp, FileTime.fromMillis(0));
+        java.time.Instant cutoff = java.time.Instant.now().minusSeconds(3600);
+        assertThat(store.removeChunkTempFiles(cutoff)).isEqualTo(1);
+        assertThat(old).doesNotExist();
+        assertThat(recent).exists();
+        assertThat(notTemp).exists();
+        assertThat(chunkFile(idOf(b))).exists();
     }
 
     @Test

@@ -22,8 +22,8 @@ import java.util.concurrent.Semaphore;
  * look the id up (touching chunks the repository has), and only for unknown chunks compress, encrypt and store.
  * Memory stays bounded: at most {@code threads + 1} chunks, and at most 24 MiB of their plaintext (or one
  * larger chunk), exist between the chunker and the repository. Chunk arrays come from a {@link BufferPool}
- * and go back to it, and each worker builds its blobs in one array of its own, so a backup allocates almost
- * nothing per chunk.
+ * and go back to it, and each worker builds its blobs in one array of its own (kept between chunks up to
+ * {@link #blobKeepBytes}), so a backup allocates almost nothing per chunk.
  * Index entries are appended in stream order whatever order the workers finish in.
  */
 public final class ChunkUploader implements AutoCloseable {
@@ -38,11 +38,16 @@ public final class ChunkUploader implements AutoCloseable {
     /** Chunk arrays of this backup; up to 24 MiB of them are kept for reuse while not in flight. */
     private final BufferPool buffers = new BufferPool(24L << 20);
     private final BackupStats stats;
+    /** The largest blob array a worker keeps for its next chunk: the workers' together stay near the budget. */
+    private final int blobKeepBytes;
+    /** Stores that may still be running (fsync and link of a written chunk), to wait for on {@link #close}. */
+    private final Set<CompletableFuture<Boolean>> storing = ConcurrentHashMap.newKeySet();
 
     public ChunkUploader(Repository repo, BlobCodec codec, int threads, BackupStats stats) {
         this.repo = repo;
         this.codec = codec;
         this.stats = stats;
+        this.blobKeepBytes = (int) Math.max(8L << 20, (BUDGET_KIB * 1024L) / Math.max(1, threads));
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "coffer-chunk");
             t.setDaemon(true);
@@ -78,7 +83,10 @@ public final class ChunkUploader implements AutoCloseable {
                 int n = codec.encodeChunkInto(id, data, 0, len, blob);
                 buffers.give(chunk);
                 chunk = null;
-                return repo.insertChunkAsync(id, blob, 0, n).thenApply(stored -> {
+                CompletableFuture<Boolean> store = repo.insertChunkAsync(id, blob, 0, n);
+                storing.add(store);
+                store.whenComplete((stored, failure) -> storing.remove(store));
+                return store.thenApply(stored -> {
                     if (stored) {
                         stats.newChunks.incrementAndGet();
                         stats.newBytes.addAndGet(len);
@@ -94,25 +102,47 @@ public final class ChunkUploader implements AutoCloseable {
     }
 
     /**
-     * Each worker thread's blob array, kept for the whole backup and grown to the largest blob it has built
-     * (a blob is written out, if not yet durable, before its worker takes the next chunk). Taken from the
-     * shared pool instead, blob arrays (a little longer than their chunk) missed half the time and made two
-     * thirds of the collections.
+     * Each worker thread's blob array, kept for the whole backup and grown to the largest blob it has built,
+     * up to {@link #blobKeepBytes}; a larger blob gets an array of its own (a blob is written out, if not yet
+     * durable, before its worker takes the next chunk). Taken from the shared pool instead, blob arrays (a
+     * little longer than their chunk) missed half the time and made two thirds of the collections.
      */
     private final ThreadLocal<byte[]> blobs = new ThreadLocal<>();
 
     private byte[] blobArray(int n) {
         byte[] b = blobs.get();
-        if (b == null || b.length < n) {
-            b = new byte[BufferPool.roundUp(n)];
+        if (b != null && b.length >= n) {
+            return b;
+        }
+        b = new byte[BufferPool.roundUp(n)];
+        if (b.length <= blobKeepBytes) {
             blobs.set(b);
         }
         return b;
     }
 
+    /**
+     * Stops the workers and waits for the chunks they were storing, so that a backup that fails still has
+     * its session (which tells a garbage collection that it runs, design.md 13) while its last chunks are
+     * linked. After a successful backup nothing is left to wait for.
+     */
     @Override
     public void close() {
         pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                return;
+            }
+            for (CompletableFuture<Boolean> s : storing) {
+                try {
+                    s.get(1, java.util.concurrent.TimeUnit.MINUTES);
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // a failed store fails the backup through its stream; here only its end matters
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** One stream's chunks, in order. Used by a single producing thread. */

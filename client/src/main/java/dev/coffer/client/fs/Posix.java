@@ -640,9 +640,9 @@ public final class Posix {
         try {
             int ignored = (int) Advice.FADVISE.invokeExact(s.capture, fd, 0L, 0L, Advice.WILLNEED);
         } catch (Throwable t) {
-            throw rethrow(t);
+            // only advice: nothing to report
         } finally {
-            close(fd);
+            closeQuietly(fd);
         }
     }
 

@@ -77,7 +77,7 @@ public final class LocalRepository implements Repository {
         Datastore.PendingChunk p;
         try {
             p = store.writeChunk(id, blob, off, len);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too: a slot lost for good would hang the backup
             syncSlots.release();
             throw e;
         }
@@ -93,7 +93,7 @@ public final class LocalRepository implements Repository {
                     syncSlots.release();
                 }
             }, syncer());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             p.abandon();
             syncSlots.release();
             throw e;
@@ -136,7 +136,11 @@ public final class LocalRepository implements Repository {
     /** Starts reading the chunk's file into the page cache (the disk works ahead of the decoding threads). */
     @Override
     public void prefetch(SnapshotRef snapshot, ChunkId id) {
-        dev.coffer.client.fs.Posix.prefetch(dev.coffer.client.fs.BytePaths.of(store.chunkPath(id)));
+        try {
+            dev.coffer.client.fs.Posix.prefetch(dev.coffer.client.fs.BytePaths.of(store.chunkPath(id)));
+        } catch (RuntimeException | LinkageError e) {
+            // only a hint: the read itself reports whatever is wrong
+        }
     }
 
     @Override

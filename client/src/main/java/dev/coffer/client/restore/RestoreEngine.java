@@ -287,16 +287,16 @@ public final class RestoreEngine implements AutoCloseable {
                 return true;
             }
             String key = new String(e.path(), StandardCharsets.ISO_8859_1);
-            for (String p : inc) {
-                if (p.isEmpty() || key.equals(p) || key.startsWith(p + "/") || (key.isEmpty() || p.startsWith(key + "/"))
-                        && e instanceof DirEntry) {
-                    if (p.isEmpty() || key.equals(p) || key.startsWith(p + "/")) {
-                        matched.add(p);
-                    }
-                    return true;
+            boolean accepted = false;
+            for (String p : inc) { // every include, not the first that accepts: each must be seen to match
+                if (p.isEmpty() || key.equals(p) || key.startsWith(p + "/")) {
+                    matched.add(p);
+                    accepted = true;
+                } else if (e instanceof DirEntry && (key.isEmpty() || p.startsWith(key + "/"))) {
+                    accepted = true; // a parent directory of an include
                 }
             }
-            return false;
+            return accepted;
         }
 
         /** After a whole pass: every include path must have named something in the archive. */

@@ -72,8 +72,11 @@ class GcDuringBackupTest {
             return had;
         }
         @Override public boolean insertChunk(ChunkId id, byte[] blob, int off, int len) {
-            boolean r = inner.insertChunk(id, blob, off, len);
-            return r;
+            return inner.insertChunk(id, blob, off, len);
+        }
+        @Override public java.util.concurrent.CompletableFuture<Boolean> insertChunkAsync(ChunkId id, byte[] blob,
+                int off, int len) {
+            return inner.insertChunkAsync(id, blob, off, len); // the path local backups take
         }
         @Override public byte[] readChunk(SnapshotRef s, ChunkId id) { return inner.readChunk(s, id); }
         @Override public List<SnapshotRef> snapshots(String ns) { return inner.snapshots(ns); }
