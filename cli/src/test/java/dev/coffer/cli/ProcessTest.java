@@ -69,18 +69,28 @@ class ProcessTest {
         Cli.Result good = Cli.process(env, work, "backup", "d.cfar:d");
         assertThat(good.code()).as(good.toString()).isZero();
 
-        // as when zstd-jni unpacks its library into a noexec /tmp: the library is there but cannot be loaded
+        // as when zstd-jni unpacks its library into a noexec /tmp: it cannot unpack or load it there
         Map<String, String> broken = new HashMap<>(env);
-        broken.put("JAVA_TOOL_OPTIONS", "-DZstdNativePath=" + tmp.resolve("no-such/libzstd-jni.so"));
+        Path notADirectory = Files.writeString(tmp.resolve("tmpdir-is-a-file"), "x");
+        broken.put("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + notADirectory);
         Trees.write(work.resolve("d/g"), "more".getBytes(StandardCharsets.UTF_8));
         Cli.Result b = Cli.process(broken, work, "backup", "d.cfar:d");
         assertThat(b.code()).as(b.toString()).isEqualTo(1);
         assertThat(b.err()).contains("coffer: error: the zstd compression library cannot be loaded")
-                .contains("UnsatisfiedLinkError").contains("java.io.tmpdir").contains("COFFER_JAVA_OPTS")
+                .contains("java.io.tmpdir (" + notADirectory + ")").contains("COFFER_JAVA_OPTS")
                 .doesNotContain("\tat ");
         Cli.Result r = Cli.process(broken, work, "restore", "latest", "d.cfar", "out");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         assertThat(r.err()).contains("the zstd compression library cannot be loaded").doesNotContain("\tat ");
+
+        // the library named by -DZstdNativePath (as the launcher does) is missing or of another architecture
+        Map<String, String> named = new HashMap<>(env);
+        Path missing = tmp.resolve("no-such/libzstd-jni.so");
+        named.put("JAVA_TOOL_OPTIONS", "-DZstdNativePath=" + missing);
+        Cli.Result n = Cli.process(named, work, "backup", "d.cfar:d");
+        assertThat(n.code()).as(n.toString()).isEqualTo(1);
+        assertThat(n.err()).contains("coffer: error: the zstd compression library " + missing + " cannot be loaded")
+                .contains("UnsatisfiedLinkError").contains("rebuild the installation").doesNotContain("\tat ");
 
         Cli.Result list = Cli.process(env, work, "snapshots");
         assertThat(list.code()).as(list.toString()).isZero();

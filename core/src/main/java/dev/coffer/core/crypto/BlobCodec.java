@@ -125,6 +125,14 @@ public final class BlobCodec {
         while (root.getCause() != null) {
             root = root.getCause();
         }
+        String given = System.getProperty("ZstdNativePath");
+        if (given != null) { // the launcher's choice, or the user's
+            return new CofferException("the zstd compression library " + given + " cannot be loaded ("
+                    + root.getClass().getSimpleName() + ": " + root.getMessage()
+                    + "); chunks can be neither compressed nor decompressed without it",
+                    "rebuild the installation for this machine's architecture (./mvnw package), or check the"
+                            + " file; without -DZstdNativePath the library is unpacked into java.io.tmpdir", e);
+        }
         return new CofferException("the zstd compression library cannot be loaded (" + root.getClass().getSimpleName()
                 + ": " + root.getMessage() + "); chunks can be neither compressed nor decompressed without it",
                 "run coffer through its launcher, which loads the library from the installation; otherwise the"
