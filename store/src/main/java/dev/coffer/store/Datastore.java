@@ -535,8 +535,8 @@ public final class Datastore implements AutoCloseable {
     }
 
     /**
-     * Makes durable the directory entries of every chunk that {@link #insertChunk} stored or found
-     * since the last call (from any thread), including new chunk directories. When it returns, every
+     * Makes durable the directory entries of every chunk that was stored, found present or touched since
+     * the last call (from any thread), including new chunk directories. When it returns, every
      * such chunk survives a crash. If it fails, the directories stay pending for the next call.
      */
     public void syncDirtyChunkDirs() {
