@@ -171,7 +171,10 @@ class RoundTripTest {
                 .redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0, "filesystem has ACLs");
-        ok("restore", "latest", "m.cfar", dst.toString(), "--repository", repo(), "--quiet");
+        // under umask 000, so that without the ACL every file could be created with its final mode
+        Cli.Result r = Cli.processWithUmask("000", java.util.Map.of("HOME", tmp.toString()), tmp, "restore", "latest",
+                "m.cfar", dst.toString(), "--repository", repo(), "--quiet");
+        assertThat(r.code()).as(r.toString()).isZero();
         assertThat(modes(dst)).isEqualTo(modes(src));
     }
 
@@ -202,13 +205,46 @@ class RoundTripTest {
             assertThat(Posix.lstat(BytePaths.of(tmp.resolve("merged").resolve(name).toString())).gid())
                     .as(name).isEqualTo(gid);
         }
-        assertThat(Posix.lstat(BytePaths.of(tmp.resolve("merged/sub").toString())).mode()).isEqualTo(0755);
+        assertThat(Posix.lstat(BytePaths.of(tmp.resolve("merged/sub").toString())).mode())
+                .as("the archived mode, without the setgid bit").isEqualTo(Posix.lstat(BytePaths.of(src.resolve("sub").toString())).mode());
 
         // an existing empty target owned by someone else gets the archived owner of the archive's root
         Path owned = Files.createDirectories(tmp.resolve("owned"));
         Posix.lchown(BytePaths.of(owned.toString()), 4321, 4321);
         ok("restore", "latest", "g.cfar", owned.toString(), "--repository", repo(), "--quiet");
         Trees.assertSameTree(src, owned);
+    }
+
+    private static int exit(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    @Test
+    void asRootOnAGrpidMountTheArchivedGroupsAreKept() throws Exception {
+        // with grpid (ext2/3/4, XFS) a new entry takes its parent directory's group, setgid or not
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "mounting needs root");
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("sub/file"), "x".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(src.resolve("sub/link"), Path.of("file"));
+        ok("backup", "g.cfar:" + src, "--crypt-mode", "none", "--repository", repo(), "--quiet");
+        Path image = tmp.resolve("grpid.img");
+        try (var f = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(16L << 20);
+        }
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(exit("mkfs.ext4", "-q", "-F", image.toString()) == 0, "mkfs.ext4 works");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                exit("mount", "-o", "loop,grpid", image.toString(), mnt.toString()) == 0, "a loop device can be mounted here");
+        try {
+            Posix.lchown(BytePaths.of(mnt.toString()), -1, 4242);
+            Path dst = mnt.resolve("restored");
+            ok("restore", "latest", "g.cfar", dst.toString(), "--repository", repo(), "--quiet");
+            Trees.assertSameTree(src, dst);
+        } finally {
+            exit("umount", mnt.toString());
+        }
     }
 
     static long allocated(Path p) throws Exception {

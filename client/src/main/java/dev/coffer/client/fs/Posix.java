@@ -169,7 +169,6 @@ public final class Posix {
 
     private static final class Ids {
         static final MethodHandle GETEUID = plainHandle("geteuid", FunctionDescriptor.of(I));
-        static final MethodHandle GETEGID = plainHandle("getegid", FunctionDescriptor.of(I));
     }
 
     private static final class ErrorText {
@@ -1146,15 +1145,6 @@ public final class Posix {
     public static long geteuid() {
         try {
             return Integer.toUnsignedLong((int) Ids.GETEUID.invokeExact());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** The effective group id. */
-    public static long getegid() {
-        try {
-            return Integer.toUnsignedLong((int) Ids.GETEGID.invokeExact());
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -158,13 +158,16 @@ public final class RestoreEngine implements AutoCloseable {
         stats.expectedBytes = total[0];
         if (!targetExists) {
             mkdirs(target);
+            // nobody else reads into it while it fills; the archive's mode is set when all is restored
+            Posix.chmod(target, 0700);
         }
-        created = NewEntries.in(target, !targetExists || Posix.listDir(target).isEmpty());
+        created = NewEntries.in(target, !targetExists || isEmptyDirectory(target));
 
         Set<String> dirs = new HashSet<>();
         Map<String, FileEntry> linkSources = new HashMap<>(); // files of linkTargets, restored or not
         Set<String> restoredSources = new HashSet<>(); // the ones restored
         List<ArchiveEntry> dirsToFinish = new ArrayList<>();
+        List<Boolean> dirsMade = new ArrayList<>(); // whether this restore created each of dirsToFinish
         ArchiveContents.forEach(snap, archive, pool, e -> {
             String key = new String(e.path(), StandardCharsets.ISO_8859_1);
             boolean linked = linkTargets.contains(key);
@@ -182,9 +185,10 @@ public final class RestoreEngine implements AutoCloseable {
             try {
                 switch (e) {
                     case DirEntry d -> {
-                        makeDirectory(dest, e.path().length == 0);
+                        boolean made = makeDirectory(dest, e.path().length == 0);
                         dirs.add(key);
                         dirsToFinish.add(d);
+                        dirsMade.add(made);
                     }
                     case FileEntry f -> {
                         if (f.size() <= SMALL_FILE) {
@@ -253,7 +257,7 @@ public final class RestoreEngine implements AutoCloseable {
         for (int i = dirsToFinish.size() - 1; i >= 0; i--) {
             ArchiveEntry d = dirsToFinish.get(i);
             byte[] dest = d.path().length == 0 ? target : BytePaths.join(target, d.path());
-            applyMeta(dest, d.meta(), false, d.path().length > 0); // the target itself may predate the restore
+            applyMeta(dest, d.meta(), false, dirsMade.get(i)); // the target, or one found there, may predate it
         }
     }
 
@@ -379,23 +383,34 @@ public final class RestoreEngine implements AutoCloseable {
         }
     }
 
-    private void makeDirectory(byte[] dest, boolean isRoot) {
+    /** Creates the directory unless it is the target or one is there already; true if this created it. */
+    private boolean makeDirectory(byte[] dest, boolean isRoot) {
         if (isRoot) {
-            return;
+            return false;
         }
         try {
             Posix.mkdir(dest, 0700);
-            return;
+            return true;
         } catch (FsException e) {
             if (e.errno() != FsException.EEXIST) {
                 throw e;
             }
         }
         if (Posix.lstat(dest).fileType() == FileType.DIRECTORY) {
-            return;
+            return false;
         }
         removeExisting(dest);
         Posix.mkdir(dest, 0700);
+        return true;
+    }
+
+    /** Whether the directory has no entries (reading only its first); false when that cannot be told. */
+    private static boolean isEmptyDirectory(byte[] dir) {
+        try (var entries = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of(BytePaths.display(dir)))) {
+            return !entries.iterator().hasNext();
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**
@@ -706,23 +721,49 @@ public final class RestoreEngine implements AutoCloseable {
      * What an entry created in the target gets without being told (design.md 10), so that the restore need
      * not set it again: one system call less per file for the owner as root, and one for the mode.
      * Known only when the target was created by this restore or was empty, so that no directory below it
-     * predates the restore (an existing one could have a setgid bit or a default ACL of its own).
+     * predates the restore (an existing one could have a setgid bit or a default ACL of its own); the
+     * directories the restore creates stay 0700, without ACLs, until their contents are done.
      *
-     * @param uid   the restoring user
-     * @param gid   its group, or the target's group when the target is setgid (new directories inherit that)
-     * @param umask the umask, or -1 when it does not decide the mode of new files (unknown, or the target
-     *              has a default ACL)
+     * @param uid   the owner a new entry gets
+     * @param gid   the group a new entry gets: the restoring user's, the target's when it is setgid, or
+     *              whatever the file system decides (a {@code grpid} mount gives the parent's)
+     * @param umask the umask, or -1 when it is not known to decide the mode of new files alone (a default
+     *              ACL on the target, or a file system that applies a mode of its own, as an NFSv4 server may)
      */
     record NewEntries(long uid, long gid, int umask) {
         private static final byte[] DEFAULT_ACL = BytePaths.of("system.posix_acl_default");
 
+        /**
+         * Asks the file system itself: creates a probe file in the target with mode 0777 and looks at what it
+         * got (owner, group, mode), then removes it. Null when the target is not fresh or the probe fails.
+         */
         static NewEntries in(byte[] target, boolean fresh) {
             if (!fresh) {
                 return null;
             }
-            Stat st = Posix.lstat(target);
-            long gid = (st.mode() & Posix.S_ISGID) != 0 ? st.gid() : Posix.getegid();
-            return new NewEntries(Posix.geteuid(), gid, hasDefaultAcl(target) ? -1 : Posix.umask());
+            byte[] probe = BytePaths.join(target, BytePaths.of(".coffer-probe-"
+                    + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong())));
+            int fd;
+            try {
+                fd = Posix.createFile(probe, 0777, true, false);
+            } catch (FsException e) {
+                return null;
+            }
+            try {
+                Stat st = Posix.fstat(fd);
+                int umask = Posix.umask();
+                boolean umaskDecides = umask >= 0 && st.mode() == (0777 & ~umask) && !hasDefaultAcl(target);
+                return new NewEntries(st.uid(), st.gid(), umaskDecides ? umask : -1);
+            } catch (FsException e) {
+                return null;
+            } finally {
+                Posix.close(fd);
+                try {
+                    Posix.unlink(probe);
+                } catch (FsException ignored) {
+                    // the restore goes on; the probe is an empty file in the target
+                }
+            }
         }
 
         private static boolean hasDefaultAcl(byte[] dir) {
