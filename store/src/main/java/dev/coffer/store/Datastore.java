@@ -379,13 +379,20 @@ public final class Datastore implements AutoCloseable {
          * collection's cutoff), or links this one after all if a collection removed theirs meanwhile.
          */
         private boolean link() throws IOException {
-            while (true) {
+            Path name = dir.resolve(id.hex());
+            for (int attempt = 1; ; attempt++) {
                 try {
-                    Files.createLink(dir.resolve(id.hex()), tmp);
+                    Files.createLink(name, tmp);
                     return true;
                 } catch (FileAlreadyExistsException e) {
                     if (touchChunk(id)) {
                         return false;
+                    }
+                    // removed between the two calls, or something that is not a chunk file (a dangling symlink)
+                    if (attempt == 3 || Files.exists(name, LinkOption.NOFOLLOW_LINKS)) {
+                        throw new CofferException(cannotStore(id) + ": " + name + " is in the way and is not a chunk file",
+                                "move it out of the datastore; 'coffer verify' then reports any snapshot that needs the chunk",
+                                e);
                     }
                 }
             }
