@@ -970,13 +970,32 @@ public final class Datastore implements AutoCloseable {
         }
     }
 
-    /** Removes leftover temporary files of interrupted chunk inserts older than {@code cutoff}. */
+    /**
+     * Removes leftover temporary files of interrupted chunk inserts and removals older than {@code cutoff}.
+     * A chunk that a removal moved aside ({@code .tmp-gc-<id>}) and that is missing under its name, whatever
+     * its age, is linked back first: the collector that moved it may have died before it could see a
+     * backup's touch (design.md 13.3); an unused chunk put back is only removed again by the next run.
+     */
     public int removeChunkTempFiles(Instant cutoff) {
         int removed = 0;
+        String gcPrefix = AtomicFiles.TEMP_PREFIX + "gc-";
         for (String prefix : listNames(chunksDir, Datastore::isChunkPrefix)) {
             Path dir = chunksDir.resolve(prefix);
             for (String name : listFileNames(dir, n -> n.startsWith(AtomicFiles.TEMP_PREFIX))) {
                 try {
+                    String id = name.startsWith(gcPrefix) ? name.substring(gcPrefix.length()) : null;
+                    if (id != null && id.length() == 2 * ChunkId.LENGTH && id.startsWith(prefix) && ChunkId.isValidHex(id)
+                            && !Files.exists(dir.resolve(id), LinkOption.NOFOLLOW_LINKS)) {
+                        try {
+                            Files.createLink(dir.resolve(id), dir.resolve(name));
+                        } catch (FileAlreadyExistsException e) {
+                            // stored again meanwhile
+                        }
+                        markDirty(dir);
+                        Files.delete(dir.resolve(name));
+                        removed++;
+                        continue;
+                    }
                     if (Files.getLastModifiedTime(dir.resolve(name)).toInstant().isBefore(cutoff)) {
                         Files.deleteIfExists(dir.resolve(name));
                         removed++;

@@ -218,6 +218,29 @@ class ChunkStoreTest {
     }
 
     @Test
+    void aChunkACollectorMovedAsideAndLeftIsPutBackUnderItsName() throws Exception {
+        byte[] b = blob(13, 3000);
+        ChunkId id = idOf(b);
+        store.insertChunk(id, b, 0, b.length);
+        Path file = chunkFile(id);
+        // a collector died between moving the chunk off its name and reading its time again
+        Path aside = file.resolveSibling(".tmp-gc-" + id.hex());
+        Files.move(file, aside);
+        assertThat(store.hasChunk(id)).isFalse();
+        java.time.Instant cutoff = java.time.Instant.now().minusSeconds(3600); // the copy is new: not "old"
+        assertThat(store.removeChunkTempFiles(cutoff)).isEqualTo(1);
+        assertThat(store.readChunk(id)).isEqualTo(b);
+        assertThat(aside).doesNotExist();
+
+        // with the chunk stored again meanwhile, an old copy aside simply goes
+        Files.copy(file, aside);
+        Files.setLastModifiedTime(aside, FileTime.fromMillis(System.currentTimeMillis() - 2 * 86_400_000L));
+        assertThat(store.removeChunkTempFiles(cutoff)).isEqualTo(1);
+        assertThat(aside).doesNotExist();
+        assertThat(store.readChunk(id)).isEqualTo(b);
+    }
+
+    @Test
     void leftoverTemporaryChunkFilesOlderThanTheCutoffAreRemoved() throws Exception {
         byte[] b = blob(11, 3000);
         store.insertChunk(idOf(b), b, 0, b.length);
