@@ -178,14 +178,20 @@ class RoundTripTest {
         assertThat(modes(dst)).isEqualTo(modes(src));
     }
 
-    @Test
-    void asRootSetgidDirectoriesInTheTargetDoNotChangeTheArchivedGroups() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "changing groups needs root");
+    /** A directory with a file and a symlink in it and a file beside it, backed up as g.cfar. */
+    private Path backUpSmallTree() throws Exception {
         Path src = tmp.resolve("src");
         Trees.write(src.resolve("sub/file"), "x".getBytes(StandardCharsets.UTF_8));
         Files.createSymbolicLink(src.resolve("sub/link"), Path.of("file"));
         Trees.write(src.resolve("top"), "y".getBytes(StandardCharsets.UTF_8));
         ok("backup", "g.cfar:" + src, "--crypt-mode", "none", "--repository", repo(), "--quiet");
+        return src;
+    }
+
+    @Test
+    void asRootSetgidDirectoriesInTheTargetDoNotChangeTheArchivedGroups() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "changing groups needs root");
+        Path src = backUpSmallTree();
         long gid = Posix.lstat(BytePaths.of(src.resolve("top").toString())).gid();
 
         // an empty setgid target: new entries would take its group (4242) unless the restore sets theirs
@@ -225,10 +231,7 @@ class RoundTripTest {
     void asRootOnAGrpidMountTheArchivedGroupsAreKept() throws Exception {
         // with grpid (ext2/3/4, XFS) a new entry takes its parent directory's group, setgid or not
         org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "mounting needs root");
-        Path src = tmp.resolve("src");
-        Trees.write(src.resolve("sub/file"), "x".getBytes(StandardCharsets.UTF_8));
-        Files.createSymbolicLink(src.resolve("sub/link"), Path.of("file"));
-        ok("backup", "g.cfar:" + src, "--crypt-mode", "none", "--repository", repo(), "--quiet");
+        Path src = backUpSmallTree();
         Path image = tmp.resolve("grpid.img");
         try (var f = new java.io.RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(16L << 20);
