@@ -29,6 +29,7 @@ class TamperTest {
         key = tmp.resolve("key.json");
         src = tmp.resolve("src");
         Trees.write(src.resolve("a-big.bin"), Trees.random(5, 1 << 20));
+        Trees.write(src.resolve("m-large.bin"), Trees.random(6, 5 << 20)); // larger than a writer batch
         Trees.write(src.resolve("z.txt"), "zzz".getBytes(StandardCharsets.UTF_8));
         assertThat(Cli.run("key", "create", "--kdf", "none", "--keyfile", key.toString()).code()).isZero();
         Cli.Result r = Cli.run("backup", "t.cfar:" + src, "--chunk-size", "64K", "--backup-id", "h",
@@ -94,6 +95,25 @@ class TamperTest {
         Path out = tmp.resolve("out");
         assertFailed(restore(out), "archive t.cfar, file a-big.bin", "chunk " + first.hex(), "CRC32C mismatch");
         assertThat(out.resolve("a-big.bin")).doesNotExist();
+    }
+
+    @Test
+    void aDamagedChunkInTheMiddleOfALargeFileLeavesNoPartOfIt() throws Exception {
+        // m-large.bin starts at payload offset 1 MiB; the chunk at 4 MiB comes after 3 MiB of it were handed
+        // to the writer threads
+        Index payload = index("payload");
+        int i = 0;
+        while (payload.end(i) <= 4L << 20) {
+            i++;
+        }
+        assertThat(payload.start(i)).isGreaterThan(2L << 20);
+        flip(chunkFile(payload.id(i)), 40);
+        Path out = tmp.resolve("out");
+        assertFailed(restore(out), "archive t.cfar, file m-large.bin", "chunk " + payload.id(i).hex());
+        assertThat(out.resolve("m-large.bin")).doesNotExist();
+        for (Path f : Trees.allFiles(out)) { // whatever was written before the error is whole
+            assertThat(f).hasSameBinaryContentAs(src.resolve(out.relativize(f)));
+        }
     }
 
     @Test

@@ -44,7 +44,6 @@ import java.util.function.Consumer;
  * removed, never left behind wrong.
  */
 public final class RestoreEngine implements AutoCloseable {
-    private static final int BUFFER = 1 << 20;
     private static final int BLOCK = 4096;
 
     public record Options(boolean overwrite, List<String> includes, int threads, Consumer<String> warnings) {
@@ -73,9 +72,9 @@ public final class RestoreEngine implements AutoCloseable {
     private Batch batch;
     /** Arrays of small-file batches, reused from batch to batch. */
     private final dev.coffer.core.util.BufferPool batchBuffers = new dev.coffer.core.util.BufferPool(WRITE_BUDGET);
-    /** The main thread's buffer for large files, made once. */
-    private byte[] largeBuffer;
     private volatile RuntimeException writeFailure;
+    /** Set when the restore stops on an error: queued writes then only remove what they began. */
+    private volatile boolean aborted;
     private final boolean root = Posix.geteuid() == 0;
     /** What entries created in the target get by themselves; null when not known (see {@link NewEntries}). */
     private NewEntries created;
@@ -168,6 +167,35 @@ public final class RestoreEngine implements AutoCloseable {
         Set<String> restoredSources = new HashSet<>(); // the ones restored
         List<ArchiveEntry> dirsToFinish = new ArrayList<>();
         List<Boolean> dirsMade = new ArrayList<>(); // whether this restore created each of dirsToFinish
+        try {
+            writeEntries(archive, target, selection, payload, linkTargets, dirs, linkSources, restoredSources,
+                    dirsToFinish, dirsMade);
+        } catch (RuntimeException | Error e) {
+            // files being written are removed, not left half-written, before the error goes on
+            aborted = true;
+            for (java.util.concurrent.Future<?> w : writes) {
+                try {
+                    w.get();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                } catch (java.util.concurrent.ExecutionException ignored) {
+                    // the error being thrown matters more
+                }
+            }
+            throw e;
+        }
+        for (int i = dirsToFinish.size() - 1; i >= 0; i--) {
+            ArchiveEntry d = dirsToFinish.get(i);
+            byte[] dest = d.path().length == 0 ? target : BytePaths.join(target, d.path());
+            applyMeta(dest, d.meta(), false, dirsMade.get(i)); // the target, or one found there, may predate it
+        }
+    }
+
+    /** The second pass: every selected entry written (files on the writer threads), and every write awaited. */
+    private void writeEntries(ArchiveRef archive, byte[] target, Selection selection, StreamReader payload,
+            Set<String> linkTargets, Set<String> dirs, Map<String, FileEntry> linkSources, Set<String> restoredSources,
+            List<ArchiveEntry> dirsToFinish, List<Boolean> dirsMade) {
         ArchiveContents.forEach(snap, archive, pool, e -> {
             String key = new String(e.path(), StandardCharsets.ISO_8859_1);
             boolean linked = linkTargets.contains(key);
@@ -194,7 +222,7 @@ public final class RestoreEngine implements AutoCloseable {
                         if (f.size() <= SMALL_FILE) {
                             writeSmallFile(archive, f, dest, payload, linked ? key : null);
                         } else {
-                            writeFile(archive, f, dest, payload);
+                            writeLargeFile(archive, f, dest, payload, linked ? key : null);
                         }
                     }
                     case HardlinkEntry h -> {
@@ -210,8 +238,8 @@ public final class RestoreEngine implements AutoCloseable {
                                     + BytePaths.display(h.targetPath()) + " was not restored");
                             return;
                         } else {
-                            writeFile(archive, new FileEntry(h.path(), h.meta(), original.size(),
-                                    original.payloadOffset(), original.sha256()), dest, payload);
+                            writeLargeFile(archive, new FileEntry(h.path(), h.meta(), original.size(),
+                                    original.payloadOffset(), original.sha256()), dest, payload, null);
                         }
                     }
                     case SymlinkEntry sl -> {
@@ -253,11 +281,6 @@ public final class RestoreEngine implements AutoCloseable {
         }
         if (writeFailure != null) {
             throw writeFailure;
-        }
-        for (int i = dirsToFinish.size() - 1; i >= 0; i--) {
-            ArchiveEntry d = dirsToFinish.get(i);
-            byte[] dest = d.path().length == 0 ? target : BytePaths.join(target, d.path());
-            applyMeta(dest, d.meta(), false, dirsMade.get(i)); // the target, or one found there, may predate it
         }
     }
 
@@ -511,7 +534,7 @@ public final class RestoreEngine implements AutoCloseable {
         try {
             writers.execute(() -> {
                 try {
-                    for (int i = 0; i < b.files.size() && writeFailure == null; i++) {
+                    for (int i = 0; i < b.files.size() && writeFailure == null && !aborted; i++) {
                         FileEntry f = b.files.get(i);
                         int off = b.offsets.get(i);
                         try {
@@ -581,30 +604,175 @@ public final class RestoreEngine implements AutoCloseable {
         });
     }
 
-    /** Writes a file read from the payload stream piece by piece (on the main thread, through one buffer). */
-    private void writeFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload) {
-        if (largeBuffer == null) {
-            largeBuffer = new byte[BUFFER];
-        }
-        byte[] buf = largeBuffer;
-        writeNewFile(archive, f, dest, (fd, sha) -> {
-            long pos = 0;
-            long end = 0;
-            while (pos < f.size()) {
-                int n = (int) Math.min(buf.length, f.size() - pos);
+    /**
+     * Reads a file from the payload stream in pieces of {@link #BATCH_BYTES} (counted against the write
+     * budget) and hands them to a {@link LargeFile}, which writes them on the writer threads, in order, while
+     * this thread reads on. A hard link to the file waits for it under {@code key} (null: none does). When the
+     * payload cannot be read, the part already written is removed before the error goes on.
+     */
+    private void writeLargeFile(ArchiveRef archive, FileEntry f, byte[] dest, StreamReader payload, String key) {
+        LargeFile w = new LargeFile(archive, f, dest);
+        try {
+            for (long pos = 0; pos < f.size() && !w.failed(); ) {
+                int n = (int) Math.min(BATCH_BYTES, f.size() - pos);
+                writeBudget.acquireUninterruptibly(BATCH_BYTES);
+                byte[] buf = batchBuffers.take(BATCH_BYTES);
                 try {
                     payload.read(f.payloadOffset() + pos, buf, 0, n);
-                } catch (CorruptDataException e) {
-                    throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath() + ": "
-                            + e.getMessage(), e);
+                } catch (RuntimeException e) {
+                    batchBuffers.give(buf);
+                    writeBudget.release(BATCH_BYTES);
+                    throw e;
                 }
-                sha.update(buf, 0, n);
-                end = Math.max(end, writeSparse(fd, buf, 0, n, pos));
+                w.piece(buf, n, pos);
                 pos += n;
-                stats.bytes.addAndGet(n);
             }
-            return end;
-        });
+        } catch (RuntimeException e) {
+            w.abandon();
+            if (e instanceof CorruptDataException c) {
+                throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath() + ": "
+                        + c.getMessage(), c);
+            }
+            throw e;
+        }
+        java.util.concurrent.CompletableFuture<Void> done = w.finish();
+        writes.add(done);
+        if (key != null) {
+            pendingWrites.put(key, done);
+        }
+    }
+
+    /**
+     * A file written piece by piece on the writer threads: each step runs after the one before (so the
+     * SHA-256 sees the bytes in order), and steps of other files run in between. A step that fails makes
+     * the later ones skip their work; the last closes the file, and removes it unless it is complete and
+     * matches its checksum, so that nothing half-written stays. Every step gives its piece back.
+     */
+    private final class LargeFile {
+        private final ArchiveRef archive;
+        private final FileEntry f;
+        private final byte[] dest;
+        private final boolean exact;
+        private int fd = -1;
+        private MessageDigest sha;
+        private long end;
+        private volatile RuntimeException failure;
+        private java.util.concurrent.CompletableFuture<Void> chain;
+
+        LargeFile(ArchiveRef archive, FileEntry f, byte[] dest) {
+            this.archive = archive;
+            this.f = f;
+            this.dest = dest;
+            this.exact = created != null && created.givesExactly(f.meta(), root);
+            this.chain = java.util.concurrent.CompletableFuture.runAsync(() -> step(() -> {
+                fd = createReplacing(dest, exact ? f.meta().mode() & 07777 : 0600);
+                sha = sha256();
+            }), writers);
+        }
+
+        /** Whether reading more of it is pointless: a step failed, or the restore stopped. */
+        boolean failed() {
+            return failure != null || aborted;
+        }
+
+        /** Runs {@code work} unless an earlier step failed or the restore stopped; keeps its failure. */
+        private void step(Runnable work) {
+            if (failure != null || aborted) {
+                return;
+            }
+            try {
+                work.run();
+            } catch (FsException e) {
+                failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": "
+                        + e.getMessage());
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+
+        /** Queues {@code buf[0..n)}, the bytes at {@code at}; the array and its budget go back when it is done. */
+        void piece(byte[] buf, int n, long at) {
+            chain = chain.handleAsync((v, ex) -> {
+                try {
+                    step(() -> {
+                        sha.update(buf, 0, n);
+                        end = Math.max(end, writeSparse(fd, buf, 0, n, at));
+                        stats.bytes.addAndGet(n);
+                    });
+                } finally {
+                    batchBuffers.give(buf);
+                    writeBudget.release(BATCH_BYTES);
+                }
+                return null;
+            }, writers);
+        }
+
+        /** Queues the last step: size, checksum, metadata and close (or removal); returns when it is done. */
+        java.util.concurrent.CompletableFuture<Void> finish() {
+            chain = chain.handleAsync((v, ex) -> {
+                if (ex != null && failure == null) {
+                    failure = new CofferException("restoring " + f.displayPath() + ": " + ex);
+                }
+                boolean[] complete = {false};
+                step(() -> {
+                    if (end < f.size()) {
+                        Posix.ftruncate(fd, f.size()); // the file ends in a hole: give it its size
+                    }
+                    if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
+                        throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
+                                + ": restored content does not match the checksum recorded at backup");
+                    }
+                    complete[0] = true;
+                    applyMeta(fd, dest, f.meta(), exact);
+                });
+                close(!complete[0]);
+                if (complete[0]) {
+                    stats.files.incrementAndGet();
+                }
+                if (failure != null && !aborted) {
+                    fail(failure);
+                }
+                return null;
+            }, writers);
+            return chain;
+        }
+
+        /** After the reading thread's error: removes what was written, and waits for that. */
+        void abandon() {
+            chain = chain.handleAsync((v, ex) -> {
+                close(true);
+                return null;
+            }, writers);
+            try {
+                chain.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException ignored) {
+                // the reading thread's error matters more
+            }
+        }
+
+        private void close(boolean remove) {
+            if (fd < 0) {
+                return;
+            }
+            try {
+                Posix.close(fd);
+            } catch (FsException e) { // a file system that reports a failed write only now
+                if (failure == null) {
+                    failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest)
+                            + ": " + e.getMessage());
+                }
+            }
+            fd = -1;
+            if (remove) {
+                try {
+                    Posix.unlink(dest);
+                } catch (FsException ignored) {
+                    // best effort: the error being reported matters more
+                }
+            }
+        }
     }
 
     /**
