@@ -62,7 +62,10 @@ public final class RestoreEngine implements AutoCloseable {
     private final Options o;
     private final Stats stats;
     private final ExecutorService pool;
-    /** Writes small files while the main thread reads on: their open, write, checksum and metadata calls overlap. */
+    /**
+     * Write files while the main thread reads on (small ones in batches, large ones in pieces): their open,
+     * write, checksum and metadata calls overlap the reading.
+     */
     private final ExecutorService writers;
     private final java.util.concurrent.Semaphore writeBudget = new java.util.concurrent.Semaphore(WRITE_BUDGET);
     private final List<java.util.concurrent.Future<?>> writes = new ArrayList<>();
@@ -80,7 +83,7 @@ public final class RestoreEngine implements AutoCloseable {
     private NewEntries created;
     /** Files up to this size are read whole and written by a writer thread. */
     static final int SMALL_FILE = 1 << 20;
-    /** Bytes of small files read but not yet written: whole batches of {@link #BATCH_BYTES}. */
+    /** Bytes read but not yet written: whole batches, or pieces of large files, of {@link #BATCH_BYTES} each. */
     static final int WRITE_BUDGET = 16 << 20;
     /** Small files are read into one array of this size and handed to a writer together. */
     static final int BATCH_BYTES = SMALL_FILE;
