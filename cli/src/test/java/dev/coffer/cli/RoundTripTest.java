@@ -250,6 +250,33 @@ class RoundTripTest {
         }
     }
 
+    @Test
+    void aFullDiskDuringARestoreIsAClearErrorAndLeavesNoPartOfTheFile() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "mounting needs root");
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("a-small"), Trees.random(1, 10_000));
+        Trees.write(src.resolve("big.bin"), Trees.random(2, 6 << 20)); // written in pieces by the writer threads
+        Trees.write(src.resolve("z-after"), Trees.random(3, 10_000));
+        ok("backup", "f.cfar:" + src, "--crypt-mode", "none", "--repository", repo(), "--quiet");
+        Path mnt = Files.createDirectories(tmp.resolve("small-fs"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                exit("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt.toString()) == 0, "tmpfs can be mounted here");
+        try {
+            Cli.Result r = Cli.run("restore", "latest", "f.cfar", mnt.resolve("out").toString(), "--repository", repo());
+            assertThat(r.code()).as(r.toString()).isEqualTo(1);
+            // the writer threads write big.bin and the small files' batch at once: either can meet the full disk
+            assertThat(r.err()).as(r.toString()).containsPattern("coffer: error: restoring (big.bin|z-after|a-small) to "
+                    + java.util.regex.Pattern.quote(mnt.resolve("out").toString()) + "/\\S+: write: No space left on device")
+                    .doesNotContain("\tat ");
+            assertThat(mnt.resolve("out/big.bin")).doesNotExist();
+            for (Path f : Trees.allFiles(mnt.resolve("out"))) { // a file written meanwhile is whole
+                assertThat(f).hasSameBinaryContentAs(src.resolve(mnt.resolve("out").relativize(f)));
+            }
+        } finally {
+            exit("umount", mnt.toString());
+        }
+    }
+
     static long allocated(Path p) throws Exception {
         Process du = new ProcessBuilder("du", "-B1", "--", p.toString()).start();
         String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -133,6 +133,7 @@ public final class RestoreEngine implements AutoCloseable {
      * needs are kept: the directories (a parent must be one), and the files that hard links point to.
      */
     private void restoreDirectory(ArchiveRef archive, byte[] target) {
+        aborted = false;
         Selection selection = new Selection(o.includes());
         Index payloadIndex = snap.index(archive, "payload");
         StreamReader payload = new StreamReader(snap.repository(), snap.ref(), snap.codec(), payloadIndex, pool,
@@ -176,15 +177,12 @@ public final class RestoreEngine implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // files being written are removed, not left half-written, before the error goes on
             aborted = true;
+            if (batch != null) { // read, never handed over: nothing of it was written
+                finished(batch);
+                batch = null;
+            }
             for (java.util.concurrent.Future<?> w : writes) {
-                try {
-                    w.get();
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                } catch (java.util.concurrent.ExecutionException ignored) {
-                    // the error being thrown matters more
-                }
+                awaitQuietly(w);
             }
             throw e;
         }
@@ -192,6 +190,24 @@ public final class RestoreEngine implements AutoCloseable {
             ArchiveEntry d = dirsToFinish.get(i);
             byte[] dest = d.path().length == 0 ? target : BytePaths.join(target, d.path());
             applyMeta(dest, d.meta(), false, dirsMade.get(i)); // the target, or one found there, may predate it
+        }
+    }
+
+    /** Waits for {@code w} to end however it ends, through interrupts too (the interrupt is kept for later). */
+    private static void awaitQuietly(java.util.concurrent.Future<?> w) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                w.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+                break; // the error being reported matters more
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -549,6 +565,8 @@ public final class RestoreEngine implements AutoCloseable {
                     }
                 } catch (RuntimeException ex) {
                     fail(ex);
+                } catch (Error ex) { // the rest of the batch is not written: say so, and stop
+                    fail(new CofferException("restoring stopped: " + ex));
                 } finally {
                     finished(b);
                 }
@@ -622,7 +640,7 @@ public final class RestoreEngine implements AutoCloseable {
                 byte[] buf = batchBuffers.take(BATCH_BYTES);
                 try {
                     payload.read(f.payloadOffset() + pos, buf, 0, n);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     batchBuffers.give(buf);
                     writeBudget.release(BATCH_BYTES);
                     throw e;
@@ -630,7 +648,7 @@ public final class RestoreEngine implements AutoCloseable {
                 w.piece(buf, n, pos);
                 pos += n;
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             w.abandon();
             if (e instanceof CorruptDataException c) {
                 throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath() + ": "
@@ -673,14 +691,14 @@ public final class RestoreEngine implements AutoCloseable {
             }), writers);
         }
 
-        /** Whether reading more of it is pointless: a step failed, or the restore stopped. */
+        /** Whether reading more of it is pointless: a step failed, another write failed, or the restore stopped. */
         boolean failed() {
-            return failure != null || aborted;
+            return failure != null || writeFailure != null || aborted;
         }
 
-        /** Runs {@code work} unless an earlier step failed or the restore stopped; keeps its failure. */
+        /** Runs {@code work} unless {@link #failed()}; keeps what it throws as this file's failure. */
         private void step(Runnable work) {
-            if (failure != null || aborted) {
+            if (failed()) {
                 return;
             }
             try {
@@ -690,6 +708,15 @@ public final class RestoreEngine implements AutoCloseable {
                         + e.getMessage());
             } catch (RuntimeException e) {
                 failure = e;
+            } catch (Error e) { // out of memory, say: this file cannot be trusted, and the restore stops
+                failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": " + e);
+            }
+        }
+
+        /** A failure of an earlier stage that escaped {@link #step} (it should not): this file's failure. */
+        private void carry(Throwable ex) {
+            if (ex != null && failure == null) {
+                failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": " + ex);
             }
         }
 
@@ -697,6 +724,7 @@ public final class RestoreEngine implements AutoCloseable {
         void piece(byte[] buf, int n, long at) {
             chain = chain.handleAsync((v, ex) -> {
                 try {
+                    carry(ex);
                     step(() -> {
                         sha.update(buf, 0, n);
                         end = Math.max(end, writeSparse(fd, buf, 0, n, at));
@@ -713,27 +741,28 @@ public final class RestoreEngine implements AutoCloseable {
         /** Queues the last step: size, checksum, metadata and close (or removal); returns when it is done. */
         java.util.concurrent.CompletableFuture<Void> finish() {
             chain = chain.handleAsync((v, ex) -> {
-                if (ex != null && failure == null) {
-                    failure = new CofferException("restoring " + f.displayPath() + ": " + ex);
-                }
                 boolean[] complete = {false};
-                step(() -> {
-                    if (end < f.size()) {
-                        Posix.ftruncate(fd, f.size()); // the file ends in a hole: give it its size
+                try {
+                    carry(ex);
+                    step(() -> {
+                        if (end < f.size()) {
+                            Posix.ftruncate(fd, f.size()); // the file ends in a hole: give it its size
+                        }
+                        if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
+                            throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
+                                    + ": restored content does not match the checksum recorded at backup");
+                        }
+                        complete[0] = true;
+                        applyMeta(fd, dest, f.meta(), exact);
+                    });
+                } finally {
+                    close(!complete[0]);
+                    if (complete[0] && failure == null) {
+                        stats.files.incrementAndGet();
                     }
-                    if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
-                        throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
-                                + ": restored content does not match the checksum recorded at backup");
+                    if (failure != null && !aborted) {
+                        fail(failure);
                     }
-                    complete[0] = true;
-                    applyMeta(fd, dest, f.meta(), exact);
-                });
-                close(!complete[0]);
-                if (complete[0]) {
-                    stats.files.incrementAndGet();
-                }
-                if (failure != null && !aborted) {
-                    fail(failure);
                 }
                 return null;
             }, writers);
@@ -746,13 +775,7 @@ public final class RestoreEngine implements AutoCloseable {
                 close(true);
                 return null;
             }, writers);
-            try {
-                chain.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException ignored) {
-                // the reading thread's error matters more
-            }
+            awaitQuietly(chain);
         }
 
         private void close(boolean remove) {
@@ -761,11 +784,12 @@ public final class RestoreEngine implements AutoCloseable {
             }
             try {
                 Posix.close(fd);
-            } catch (FsException e) { // a file system that reports a failed write only now
+            } catch (FsException e) { // a file system that reports a failed write only now: not to be kept
                 if (failure == null) {
                     failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest)
                             + ": " + e.getMessage());
                 }
+                remove = true;
             }
             fd = -1;
             if (remove) {
