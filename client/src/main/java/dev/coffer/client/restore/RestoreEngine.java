@@ -704,19 +704,22 @@ public final class RestoreEngine implements AutoCloseable {
             try {
                 work.run();
             } catch (FsException e) {
-                failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": "
-                        + e.getMessage());
+                failure = error(e.getMessage());
             } catch (RuntimeException e) {
                 failure = e;
             } catch (Error e) { // out of memory, say: this file cannot be trusted, and the restore stops
-                failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": " + e);
+                failure = error(e.toString());
             }
+        }
+
+        private CofferException error(String what) {
+            return new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": " + what);
         }
 
         /** A failure of an earlier stage that escaped {@link #step} (it should not): this file's failure. */
         private void carry(Throwable ex) {
             if (ex != null && failure == null) {
-                failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest) + ": " + ex);
+                failure = error(ex.toString());
             }
         }
 
@@ -786,8 +789,7 @@ public final class RestoreEngine implements AutoCloseable {
                 Posix.close(fd);
             } catch (FsException e) { // a file system that reports a failed write only now: not to be kept
                 if (failure == null) {
-                    failure = new CofferException("restoring " + f.displayPath() + " to " + BytePaths.display(dest)
-                            + ": " + e.getMessage());
+                    failure = error(e.getMessage());
                 }
                 remove = true;
             }
