@@ -557,7 +557,7 @@ public final class RestoreEngine implements AutoCloseable {
                         FileEntry f = b.files.get(i);
                         int off = b.offsets.get(i);
                         try {
-                            writeContents(b.archive, f, b.dests.get(i), b.data, off, (int) f.size());
+                            writeWholeFile(b.archive, f, b.dests.get(i), b.data, off, (int) f.size());
                         } catch (FsException ex) {
                             fail(new CofferException("restoring " + f.displayPath() + " to "
                                     + BytePaths.display(b.dests.get(i)) + ": " + ex.getMessage()));
@@ -608,21 +608,28 @@ public final class RestoreEngine implements AutoCloseable {
         }
     }
 
-    /** Writes the contents of a new file into {@code fd}, feeding every byte to {@code sha}. */
-    @FunctionalInterface
-    private interface Contents {
-        /** Writes the contents (zero blocks left as holes); returns the end of the last byte written, 0 if none. */
-        long write(int fd, MessageDigest sha);
+    /** Whether {@code f} is created with its own mode, which it then has (see {@link NewEntries#givesExactly}). */
+    private boolean createsExactly(FileEntry f) {
+        return created != null && created.givesExactly(f.meta(), root);
     }
 
-    /** Writes a file whose whole content is {@code data[off..off+len)}. */
-    private void writeContents(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int off, int len) {
-        writeNewFile(archive, f, dest, (fd, sha) -> {
-            sha.update(data, off, len);
-            long end = writeSparse(fd, data, off, len, 0);
-            stats.bytes.addAndGet(len);
-            return end;
-        });
+    /** Creates the file of {@code f} at {@code dest}, open for writing: with its own mode when {@code exact}, else 0600. */
+    private int createFile(FileEntry f, byte[] dest, boolean exact) {
+        return createReplacing(dest, exact ? f.meta().mode() & 07777 : 0600);
+    }
+
+    /**
+     * Gives a written file its size when it ends in a hole ({@code end}: the end of the last byte written)
+     * and checks its content against the SHA-256 recorded at backup.
+     */
+    private static void checkWritten(ArchiveRef archive, FileEntry f, int fd, long end, MessageDigest sha) {
+        if (end < f.size()) {
+            Posix.ftruncate(fd, f.size());
+        }
+        if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
+            throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
+                    + ": restored content does not match the checksum recorded at backup");
+        }
     }
 
     /**
@@ -684,9 +691,9 @@ public final class RestoreEngine implements AutoCloseable {
             this.archive = archive;
             this.f = f;
             this.dest = dest;
-            this.exact = created != null && created.givesExactly(f.meta(), root);
+            this.exact = createsExactly(f);
             this.chain = java.util.concurrent.CompletableFuture.runAsync(() -> step(() -> {
-                fd = createReplacing(dest, exact ? f.meta().mode() & 07777 : 0600);
+                fd = createFile(f, dest, exact);
                 sha = sha256();
             }), writers);
         }
@@ -748,13 +755,7 @@ public final class RestoreEngine implements AutoCloseable {
                 try {
                     carry(ex);
                     step(() -> {
-                        if (end < f.size()) {
-                            Posix.ftruncate(fd, f.size()); // the file ends in a hole: give it its size
-                        }
-                        if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
-                            throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
-                                    + ": restored content does not match the checksum recorded at backup");
-                        }
+                        checkWritten(archive, f, fd, end, sha);
                         complete[0] = true;
                         applyMeta(fd, dest, f.meta(), exact);
                     });
@@ -805,23 +806,20 @@ public final class RestoreEngine implements AutoCloseable {
     }
 
     /**
-     * Creates {@code dest}, writes its contents (sparse), sets its size and checks the SHA-256 recorded at
-     * backup, then sets its metadata through the open descriptor; on any failure the partial file is removed,
-     * so nothing half-written stays.
+     * Creates {@code dest}, writes {@code data[off..off+len)} into it (sparse), sets its size and checks the
+     * SHA-256 recorded at backup, then sets its metadata through the open descriptor; on any failure the
+     * partial file is removed, so nothing half-written stays.
      */
-    private void writeNewFile(ArchiveRef archive, FileEntry f, byte[] dest, Contents contents) {
-        boolean exact = created != null && created.givesExactly(f.meta(), root);
-        int fd = createReplacing(dest, exact ? f.meta().mode() & 07777 : 0600);
+    private void writeWholeFile(ArchiveRef archive, FileEntry f, byte[] dest, byte[] data, int off, int len) {
+        boolean exact = createsExactly(f);
+        int fd = createFile(f, dest, exact);
         boolean ok = false;
         try {
             MessageDigest sha = sha256();
-            if (contents.write(fd, sha) < f.size()) {
-                Posix.ftruncate(fd, f.size()); // the file ends in a hole: give it its size
-            }
-            if (!MessageDigest.isEqual(sha.digest(), f.sha256())) {
-                throw new CorruptDataException("archive " + archive.name() + ", file " + f.displayPath()
-                        + ": restored content does not match the checksum recorded at backup");
-            }
+            sha.update(data, off, len);
+            long end = writeSparse(fd, data, off, len, 0);
+            stats.bytes.addAndGet(len);
+            checkWritten(archive, f, fd, end, sha);
             ok = true;
             applyMeta(fd, dest, f.meta(), exact);
         } finally {
