@@ -890,8 +890,16 @@ public final class Datastore implements AutoCloseable {
      */
     public boolean touchChunk(ChunkId id) {
         ensureOpen();
+        Path p = chunkPath(id);
         try {
-            Files.setLastModifiedTime(chunkPath(id), java.nio.file.attribute.FileTime.from(Instant.now()));
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.from(Instant.now()));
+            // The JDK sets the time through a descriptor it opens by name, so a collector can move the chunk off
+            // its name, read its old time and remove it between that open and the update. Only a name still
+            // there afterwards counts (design.md 13.3): the update then came before the collector's second
+            // read, which puts the chunk back, or a writer has stored it again.
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
             // the writer that linked it may have died before syncing its directory: this backup's commit does
             markDirty(chunkDir(id));
             return true;

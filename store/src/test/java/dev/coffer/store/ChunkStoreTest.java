@@ -240,6 +240,50 @@ class ChunkStoreTest {
         assertThat(store.readChunk(id)).isEqualTo(b);
     }
 
+    /**
+     * A backup's touch and a collector's removal of the same old chunk, started together many times: a touch
+     * that reports the chunk present must leave it present (the backup then references it without storing
+     * it); otherwise it reports it gone and the backup stores it again. Both outcomes must occur, so the race
+     * is really run.
+     */
+    @Test
+    void aTouchRacingARemovalNeverReportsAChunkThatIsThenGone() throws Exception {
+        byte[] b = blob(17, 2000);
+        ChunkId id = idOf(b);
+        java.time.Instant cutoff = java.time.Instant.now().minusSeconds(1);
+        FileTime old = FileTime.from(cutoff.minusSeconds(3600));
+        int touched = 0;
+        int gone = 0;
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            for (int round = 0; round < 3000 && (touched < 20 || gone < 20 || round < 1000); round++) {
+                if (!store.hasChunk(id)) {
+                    store.insertChunk(id, b, 0, b.length);
+                }
+                Files.setLastModifiedTime(chunkFile(id), old);
+                CyclicBarrier barrier = new CyclicBarrier(2);
+                Future<Boolean> touch = pool.submit(() -> {
+                    barrier.await();
+                    return store.touchChunk(id);
+                });
+                Future<Long> removal = pool.submit(() -> {
+                    barrier.await();
+                    return store.removeChunkIfUnusedSince(id, cutoff);
+                });
+                boolean reported = touch.get();
+                removal.get();
+                if (reported) {
+                    touched++;
+                    assertThat(store.hasChunk(id)).as("round %d: the touch reported the chunk present", round).isTrue();
+                    assertThat(store.readChunk(id)).isEqualTo(b);
+                } else {
+                    gone++;
+                }
+            }
+        }
+        assertThat(touched).as("touches that found the chunk").isPositive();
+        assertThat(gone).as("touches that found it removed").isPositive();
+    }
+
     @Test
     void leftoverTemporaryChunkFilesOlderThanTheCutoffAreRemoved() throws Exception {
         byte[] b = blob(11, 3000);
