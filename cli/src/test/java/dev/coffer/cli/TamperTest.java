@@ -126,6 +126,114 @@ class TamperTest {
         assertThat(out.resolve("a-big.bin")).doesNotExist();
     }
 
+    /**
+     * Writes, in place of chunk {@code id}, a blob that a key holder made of {@code plaintext} and stored under
+     * that id: valid CRC32C and GCM tag, so only the id or a file's checksum can catch it. Built from
+     * design.md §1.1 and §2 alone (HKDF-SHA256 sub-key, AAD of magic text, kind, flags and id).
+     */
+    private void forge(ChunkId id, byte[] plaintext) throws Exception {
+        byte[] k;
+        try (dev.coffer.core.crypto.DataKey dk = dev.coffer.core.keys.KeyFile.read(key).unwrap(null)) {
+            k = dk.exposeBytesDangerous();
+        }
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(new byte[32], "HmacSHA256"));
+        byte[] prk = mac.doFinal(k);
+        mac.init(new javax.crypto.spec.SecretKeySpec(prk, "HmacSHA256"));
+        mac.update("coffer/v1/aead".getBytes(StandardCharsets.US_ASCII));
+        byte[] aeadKey = mac.doFinal(new byte[] {1});
+        byte[] nonce = new byte[12];
+        new java.security.SecureRandom().nextBytes(nonce);
+        javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+        c.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(aeadKey, "AES"),
+                new javax.crypto.spec.GCMParameterSpec(128, nonce));
+        java.io.ByteArrayOutputStream aad = new java.io.ByteArrayOutputStream();
+        aad.write("coffer-blob-v1".getBytes(StandardCharsets.US_ASCII));
+        aad.write(1); // kind: data chunk
+        aad.write(1); // flags: encrypted, not compressed
+        aad.write(id.bytes());
+        c.updateAAD(aad.toByteArray());
+        byte[] body = c.doFinal(plaintext);
+        byte[] blob = new byte[12 + 12 + body.length];
+        blob[0] = 'C';
+        blob[1] = 'F';
+        blob[2] = 'B';
+        blob[3] = 1;
+        blob[4] = 1;
+        blob[5] = 1;
+        System.arraycopy(nonce, 0, blob, 12, 12);
+        System.arraycopy(body, 0, blob, 24, body.length);
+        Files.write(chunkFile(id), blob);
+        fixCrc(chunkFile(id));
+    }
+
+    /** The plaintext of payload chunk i, with one byte changed. */
+    private byte[] changedPlaintext(Index payload, int i) throws Exception {
+        byte[] stream = Files.readAllBytes(src.resolve("a-big.bin"));
+        byte[] large = Files.readAllBytes(src.resolve("m-large.bin"));
+        byte[] all = java.util.Arrays.copyOf(stream, stream.length + large.length);
+        System.arraycopy(large, 0, all, stream.length, large.length);
+        byte[] p = java.util.Arrays.copyOfRange(all, (int) payload.start(i), (int) payload.end(i));
+        p[p.length / 2] ^= 0x01;
+        return p;
+    }
+
+    @Test
+    void aForgedChunkThatPassesItsTagIsCaughtByTheFileChecksumInBothWritePaths() throws Exception {
+        // a directory restore does not hash encrypted payload chunks again (design.md §10): a chunk whose
+        // content a key holder got wrong must still never be restored, whether it is in a small file
+        // (written from a batch) or in a large one (written in pieces)
+        Index payload = index("payload");
+        assertThat(payload.end(0)).isLessThanOrEqualTo(1 << 20); // chunk 0 lies in a-big.bin
+        int inLarge = 0;
+        while (payload.end(inLarge) <= 3L << 20) {
+            inLarge++;
+        }
+        assertThat(payload.start(inLarge)).isGreaterThan(1L << 20); // and this one in m-large.bin
+        for (int i : new int[] {0, inLarge}) {
+            ChunkId id = payload.id(i);
+            byte[] original = Files.readAllBytes(chunkFile(id));
+            forge(id, changedPlaintext(payload, i));
+            String file = i == 0 ? "a-big.bin" : "m-large.bin";
+            Path out = tmp.resolve("out-" + i);
+            assertFailed(restore(out), "archive t.cfar, file " + file
+                    + ": restored content does not match the checksum recorded at backup");
+            assertThat(out.resolve(file)).doesNotExist();
+            for (Path f : Trees.allFiles(out)) {
+                assertThat(f).hasSameBinaryContentAs(src.resolve(out.relativize(f)));
+            }
+            // a verify that decrypts still names the chunk itself
+            Cli.Result v = Cli.run("verify", "--decrypt", "--repository", ds.toString(), "--keyfile", key.toString());
+            assertThat(v.code()).as(v.toString()).isEqualTo(1);
+            assertThat(v.out() + v.err()).contains(id.hex()).contains("content does not match its id");
+            Files.write(chunkFile(id), original);
+        }
+        assertThat(restore(tmp.resolve("ok")).code()).isZero();
+        Trees.assertSameTree(src, tmp.resolve("ok"));
+    }
+
+    @Test
+    void aForgedChunkInAnImageIsCaughtByItsId() throws Exception {
+        Path img = tmp.resolve("disk.raw");
+        Files.write(img, Trees.random(11, 9 << 20)); // three fixed 4 MiB chunks, the last shorter
+        Cli.Result b = Cli.run("backup", "disk.img:" + img, "--backup-id", "vm", "--repository", ds.toString(),
+                "--keyfile", key.toString(), "--quiet");
+        assertThat(b.code()).as(b.toString()).isZero();
+        Path dir;
+        try (var s = Files.list(ds.resolve("host/vm"))) {
+            dir = s.filter(p -> !p.getFileName().toString().startsWith(".")).findFirst().orElseThrow();
+        }
+        Index image = Index.parse(Files.readAllBytes(dir.resolve("disk.img.cidx")));
+        byte[] changed = java.util.Arrays.copyOfRange(Files.readAllBytes(img), (int) image.start(1), (int) image.end(1));
+        changed[7] ^= 0x01;
+        forge(image.id(1), changed);
+        Path out = tmp.resolve("out.raw");
+        Cli.Result r = Cli.run("restore", "host/vm", "disk.img", out.toString(), "--repository", ds.toString(), "--keyfile",
+                key.toString());
+        assertFailed(r, "chunk " + image.id(1).hex() + ": content does not match its id");
+        assertThat(out).doesNotExist();
+    }
+
     @Test
     void flippedByteInTheMetaStreamIsDetected() throws Exception {
         ChunkId meta = index("meta").id(0);

@@ -136,8 +136,9 @@ public final class RestoreEngine implements AutoCloseable {
         aborted = false;
         Selection selection = new Selection(o.includes());
         Index payloadIndex = snap.index(archive, "payload");
+        // every file's bytes are checked against its SHA-256 before the file is kept (checkWritten)
         StreamReader payload = new StreamReader(snap.repository(), snap.ref(), snap.codec(), payloadIndex, pool,
-                Math.max(2, o.threads() + 1), buffers);
+                Math.max(2, o.threads() + 1), buffers).forCheckedContents();
         boolean targetExists = targetExists(target);
         Conflicts conflicts = new Conflicts(target);
         Set<String> linkTargets = new HashSet<>(); // paths that restored hard links point to

@@ -19,7 +19,8 @@ import java.util.concurrent.Executor;
  * executor, several ahead of the reader, and kept in a small cache keyed by chunk id (a stream may list the
  * same chunk more than once: a re-backup's payload stream repeats a base chunk wherever a run of unchanged
  * files resumes in it, and it is then decoded once); every chunk is checked against its id before any byte
- * of it is returned.
+ * of it is returned. A reader made {@link #forCheckedContents} leaves out one of those checks, for a caller
+ * that checks what it reads against digests of its own.
  *
  * <p>A reader told which chunks will be read ({@link #plan}) fetches ahead only those, so a restore does not
  * decode the parts of a stream that no restored file points to.
@@ -47,6 +48,8 @@ public final class StreamReader {
     static final int HINT_AHEAD = 16;
     /** The last chunk index up to which hints were given. */
     private int hintedThrough = -1;
+    /** Whether the caller checks every byte it reads against a SHA-256 (see {@link #forCheckedContents}). */
+    private boolean contentsChecked;
 
     public StreamReader(Repository repo, SnapshotRef snapshot, BlobCodec codec, Index index, Executor executor, int readAhead) {
         this(repo, snapshot, codec, index, executor, readAhead, null);
@@ -74,6 +77,21 @@ public final class StreamReader {
                 return true;
             }
         };
+    }
+
+    /**
+     * Declares that the caller checks every byte it reads from this reader against a SHA-256 recorded at
+     * backup before it keeps any of it (a directory restore checks each file it writes). An encrypted chunk's
+     * id is then not recomputed from its plaintext: AES-GCM has authenticated the chunk with its id bound in,
+     * and the caller's digests check the plaintext end to end (see
+     * {@link BlobCodec#decodeAuthenticatedChunkInto}). Only for a reader with a pool; returns this reader.
+     */
+    public StreamReader forCheckedContents() {
+        if (buffers == null) {
+            throw new IllegalStateException("forCheckedContents needs a reader with a buffer pool");
+        }
+        contentsChecked = true;
+        return this;
     }
 
     /**
@@ -181,7 +199,8 @@ public final class StreamReader {
                 // the blob, too, is read into a pooled array, and goes back once decoded (or refused)
                 Repository.Blob blob = repo.readChunkInto(snapshot, id, buffers);
                 try {
-                    return codec.decodeChunkInto(id, blob.data(), blob.length(), buffers);
+                    return contentsChecked ? codec.decodeAuthenticatedChunkInto(id, blob.data(), blob.length(), buffers)
+                            : codec.decodeChunkInto(id, blob.data(), blob.length(), buffers);
                 } finally {
                     buffers.give(blob.data());
                 }

@@ -400,7 +400,7 @@ public final class BlobCodec {
      * caller gives back when done with it (on failure an array taken is simply dropped).
      */
     public Decoded decodeChunkInto(ChunkId expectedId, byte[] blob, dev.coffer.core.util.BufferPool pool) {
-        return decode(expectedId, blob, blob.length, true, Objects.requireNonNull(pool, "pool"));
+        return decode(expectedId, blob, blob.length, true, Objects.requireNonNull(pool, "pool"), true);
     }
 
     /**
@@ -409,7 +409,20 @@ public final class BlobCodec {
      */
     public Decoded decodeChunkInto(ChunkId expectedId, byte[] blob, int blobLength, dev.coffer.core.util.BufferPool pool) {
         Objects.checkFromIndexSize(0, blobLength, blob.length);
-        return decode(expectedId, blob, blobLength, true, Objects.requireNonNull(pool, "pool"));
+        return decode(expectedId, blob, blobLength, true, Objects.requireNonNull(pool, "pool"), true);
+    }
+
+    /**
+     * {@link #decodeChunkInto(ChunkId, byte[], int, BufferPool)} for a caller that checks every byte it uses
+     * against a SHA-256 recorded at backup (a directory restore checks each file it writes). An encrypted
+     * chunk is then not hashed again: AES-GCM has authenticated it with {@code expectedId} bound in, so it is
+     * the blob a key holder stored under that id, and the caller's digest checks its plaintext end to end. An
+     * unencrypted chunk, which nothing authenticates, is checked against its id as always.
+     */
+    public Decoded decodeAuthenticatedChunkInto(ChunkId expectedId, byte[] blob, int blobLength,
+            dev.coffer.core.util.BufferPool pool) {
+        Objects.checkFromIndexSize(0, blobLength, blob.length);
+        return decode(expectedId, blob, blobLength, true, Objects.requireNonNull(pool, "pool"), false);
     }
 
     /** The checks before decryption: header, CRC, kind and crypt mode. */
@@ -426,16 +439,19 @@ public final class BlobCodec {
     }
 
     private byte[] decodeChunk(ChunkId expectedId, byte[] blob, boolean inPlace) {
-        return decode(expectedId, blob, blob.length, inPlace, null).data();
+        return decode(expectedId, blob, blob.length, inPlace, null, true).data();
     }
 
-    /** Every check of a chunk and its plaintext, in place and into a pooled array as asked. */
+    /**
+     * Every check of a chunk and its plaintext, in place and into a pooled array as asked; without
+     * {@code checkId}, an encrypted chunk's id is not recomputed (see {@link #decodeAuthenticatedChunkInto}).
+     */
     private Decoded decode(ChunkId expectedId, byte[] blob, int blobLength, boolean inPlace,
-            dev.coffer.core.util.BufferPool pool) {
+            dev.coffer.core.util.BufferPool pool, boolean checkId) {
         String what = "chunk " + expectedId.hex();
         BlobInfo info = checkChunk(expectedId, blob, blobLength, what);
         Decoded plain = payload(WORKSPACE.get(), info, blob, blobLength, expectedId.bytes(), what, inPlace, pool);
-        if (!expectedId.matches(idOf(plain.data(), 0, plain.length()).bytes())) {
+        if ((checkId || !info.encrypted()) && !expectedId.matches(idOf(plain.data(), 0, plain.length()).bytes())) {
             if (pool != null) {
                 pool.give(plain.data());
             }

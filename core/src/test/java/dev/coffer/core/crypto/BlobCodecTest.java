@@ -66,6 +66,17 @@ class BlobCodecTest {
                 .hasMessage(prefix(id) + reason);
         assertThatThrownBy(() -> c.decodeChunkInto(id, blob.clone(), new dev.coffer.core.util.BufferPool(1 << 20)))
                 .isExactlyInstanceOf(CorruptDataException.class).hasMessage(prefix(id) + reason);
+        // a reader whose caller checks the plaintext itself refuses the same, except an authentic encrypted
+        // blob whose content a key holder got wrong: that one is the caller's digest to catch
+        byte[] copy = Arrays.copyOf(blob, blob.length + 5); // in a longer (pooled) array
+        if (reason.equals(BlobCodec.ID_MISMATCH) && BlobCodec.inspect(blob).encrypted()) {
+            BlobCodec.Decoded d = c.decodeAuthenticatedChunkInto(id, copy, blob.length, new dev.coffer.core.util.BufferPool(1 << 20));
+            assertThat(c.idOf(d.data(), 0, d.length())).isNotEqualTo(id);
+        } else {
+            assertThatThrownBy(() -> c.decodeAuthenticatedChunkInto(id, copy, blob.length,
+                    new dev.coffer.core.util.BufferPool(1 << 20)))
+                    .isExactlyInstanceOf(CorruptDataException.class).hasMessage(prefix(id) + reason);
+        }
     }
 
     @ParameterizedTest
@@ -88,6 +99,9 @@ class BlobCodecTest {
             BlobCodec.Decoded d = c.decodeChunkInto(id, blob.clone(), pool);
             assertThat(d.length()).isEqualTo(data.length);
             assertThat(Arrays.copyOf(d.data(), d.length())).isEqualTo(data);
+            byte[] longer = Arrays.copyOf(blob, blob.length + 7);
+            BlobCodec.Decoded a = c.decodeAuthenticatedChunkInto(id, longer, blob.length, pool);
+            assertThat(Arrays.copyOf(a.data(), a.length())).isEqualTo(data);
             if (mode == CryptMode.ENCRYPT && data.length >= 16) {
                 // in place means in place: the ciphertext is gone afterwards (at least 16 bytes, so
                 // plaintext and ciphertext cannot coincide by chance as a single byte does 1 time in 256)
