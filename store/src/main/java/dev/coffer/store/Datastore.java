@@ -43,9 +43,9 @@ import java.util.function.Predicate;
  * reader never sees a partly written chunk, file or snapshot, and a crash leaves at most temporary
  * entries that are never listed and are cleaned up later.
  *
- * <p>Chunks belong between {@link #beginSnapshot} and {@link SnapshotWriter#commit()}: the open
- * writer's shared lock keeps garbage collection from removing them before the snapshot that refers to
- * them is committed.
+ * <p>Chunks belong between {@link #beginSnapshot} and {@link SnapshotWriter#commit()}: garbage collection
+ * keeps every chunk stored or touched since the oldest live writer began ({@link #oldestLiveWriterStart}),
+ * so none is removed before the snapshot that refers to it is committed.
  */
 public final class Datastore implements AutoCloseable {
     /** The marker file that makes a directory a datastore. */
@@ -739,7 +739,7 @@ public final class Datastore implements AutoCloseable {
      * <p>Temporary directories that no live writer holds (left by killed backups) and leftovers of
      * interrupted {@link #forgetSnapshot} calls are removed from the group first.
      *
-     * @throws DatastoreBusyException if garbage collection is running
+     * @throws DatastoreBusyException if the datastore lock is held exclusively ({@link #exclusiveLock})
      */
     public SnapshotWriter beginSnapshot(BackupGroup group, Instant time) {
         ensureOpen();
@@ -1019,30 +1019,37 @@ public final class Datastore implements AutoCloseable {
     /**
      * The start of the oldest snapshot writer still alive, in any process (from its temporary directory), or
      * null when no backup is running. Garbage collection keeps every chunk used since then.
+     *
+     * <p>A group's temporary directories are examined with its group lock held (design.md 13.3). A writer
+     * that commits deletes its writer lock file and renames its directory under that lock, with a directory
+     * fsync in between that can take long; without the lock, a collector could find the directory without a
+     * lock file, take the writer for dead, and list the group's snapshots before the rename: the new
+     * snapshot's chunks would then be neither kept nor marked. A writer that begins after this scan uses no
+     * chunk before the collection's start.
      */
     public Instant oldestLiveWriterStart() {
         ensureOpen();
         Instant oldest = null;
+        java.util.function.Predicate<String> temporary = n -> n.startsWith(AtomicFiles.TEMP_PREFIX);
         for (String ns : namespaces()) {
             for (String type : BackupGroup.TYPES) {
                 Path typeDir = namespaceDir(ns).resolve(type);
                 for (String id : listNames(typeDir, Names::isName)) {
-                    for (String name : listNames(typeDir.resolve(id), n -> n.startsWith(AtomicFiles.TEMP_PREFIX))) {
-                        Path dir = typeDir.resolve(id).resolve(name);
-                        if (Locks.isLive(dir) || Locks.heldElsewhere(dir.resolve(WRITER_LOCK), () -> { })) {
-                            try {
-                                Instant t = Files.readAttributes(dir, BasicFileAttributes.class).creationTime().toInstant();
-                                Instant m = Files.getLastModifiedTime(dir).toInstant();
-                                Instant start = t.isBefore(m) ? t : m;
-                                Instant named = tempDirTime(name);
-                                if (named != null && named.isBefore(start)) {
-                                    start = named;
+                    Path groupDir = typeDir.resolve(id);
+                    if (listNames(groupDir, temporary).isEmpty()) {
+                        continue;
+                    }
+                    try (Locks.GroupLock _ = Locks.lockGroup(groupDir)) {
+                        for (String name : listNames(groupDir, temporary)) {
+                            Path dir = groupDir.resolve(name);
+                            if (Locks.isLive(dir) || Locks.heldElsewhere(dir.resolve(WRITER_LOCK), () -> { })) {
+                                Instant start = writerStart(dir, name);
+                                if (start == null) {
+                                    return Instant.EPOCH; // unknown: keep everything
                                 }
                                 if (oldest == null || start.isBefore(oldest)) {
                                     oldest = start;
                                 }
-                            } catch (IOException e) {
-                                return Instant.EPOCH; // unknown: keep everything
                             }
                         }
                     }
@@ -1050,6 +1057,36 @@ public final class Datastore implements AutoCloseable {
             }
         }
         return oldest;
+    }
+
+    /**
+     * When the live writer of temporary directory {@code dir} began, as early as can be told: the earliest of
+     * the directory's creation time and mtime, its writer lock file's mtime (written once, when the writer
+     * began) and the time in its name. Where a file system has no creation time, the JDK gives the mtime,
+     * which every file the writer adds moves forward, and the name's time may be later than the real start
+     * (a time moved one second past the group's newest, or a server client's clock): the lock file's time
+     * covers both. Null when none can be read.
+     */
+    private static Instant writerStart(Path dir, String name) {
+        Instant start;
+        try {
+            BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            Instant created = a.creationTime().toInstant();
+            Instant modified = a.lastModifiedTime().toInstant();
+            start = created.isBefore(modified) ? created : modified;
+        } catch (IOException e) {
+            return null;
+        }
+        try {
+            Instant locked = Files.getLastModifiedTime(dir.resolve(WRITER_LOCK), LinkOption.NOFOLLOW_LINKS).toInstant();
+            if (locked.isBefore(start)) {
+                start = locked;
+            }
+        } catch (IOException e) {
+            // a writer of this process can be live without one only while committing, which the group lock excludes
+        }
+        Instant named = tempDirTime(name);
+        return named != null && named.isBefore(start) ? named : start;
     }
 
     /** Every namespace, the root one ("") first, then nested ones depth-first. */
@@ -1156,8 +1193,8 @@ public final class Datastore implements AutoCloseable {
     // ---------------------------------------------------------------- locking
 
     /**
-     * Takes the datastore lock exclusively, as garbage collection needs: no snapshot writer, in this or
-     * any other process, exists while it is held. It does not wait.
+     * Takes the datastore lock exclusively: no snapshot writer, in this or any other process, exists while
+     * it is held. It does not wait. Garbage collection does not need it; it runs alongside writers.
      *
      * @throws DatastoreBusyException "datastore is busy: a backup is running" while any writer is open,
      *         or "datastore is busy: garbage collection is running" while another exclusive holder exists

@@ -64,6 +64,12 @@ public final class SnapshotWriter implements AutoCloseable {
     }
 
     /**
+     * Test-only: runs in {@link #commit()} with the group lock held, after the writer lock file is gone and
+     * before the rename (where the directory's fsync can take long on a busy disk).
+     */
+    static volatile Runnable whileCommittingForTesting = () -> { };
+
+    /**
      * Makes the snapshot visible: syncs the chunk directories written so far
      * ({@link Datastore#syncDirtyChunkDirs()}) and the snapshot's files, then renames the temporary
      * directory to {@code <TIME>} and syncs the group directory. Write {@code manifest.cfm} before calling
@@ -83,6 +89,7 @@ public final class SnapshotWriter implements AutoCloseable {
             // never appears in the finished snapshot; the lock itself stays held until the rename.
             Files.delete(tmpDir.resolve(Datastore.WRITER_LOCK));
             AtomicFiles.fsyncDir(tmpDir);
+            whileCommittingForTesting.run();
             Files.move(tmpDir, target, StandardCopyOption.ATOMIC_MOVE);
             done = true;
             Locks.removeLive(tmpDir);

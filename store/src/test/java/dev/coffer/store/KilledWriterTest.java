@@ -42,7 +42,7 @@ class KilledWriterTest {
             Path childTmp = Path.of(parts[2]);
             assertThat(childTmp).isDirectory();
 
-            // while the other process writes: its snapshot is invisible, its lock blocks garbage collection,
+            // while the other process writes: its snapshot is invisible, its shared lock keeps out an exclusive holder,
             // its temporary directory and its time survive another backup of the group
             assertThat(store.snapshots(GROUP)).isEmpty();
             assertThat(store.groups("")).isEmpty();
