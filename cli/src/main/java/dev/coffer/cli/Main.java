@@ -76,8 +76,10 @@ public final class Main implements Runnable {
         for (Class<?> c : COMMANDS) {
             known |= c.getAnnotation(Command.class).name().equals(named) && !"help".equals(named);
         }
+        // "coffer --version" alone needs no command at all
+        boolean versionOnly = named == null && args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
         for (Class<?> c : COMMANDS) {
-            if (!known || c.getAnnotation(Command.class).name().equals(named)) {
+            if (!versionOnly && (!known || c.getAnnotation(Command.class).name().equals(named))) {
                 cl.addSubcommand(c);
             }
         }
