@@ -80,7 +80,7 @@ final class MaintenanceCommands {
                 if (decrypt) {
                     var keys = key.keys();
                     check = (id, blob, mode) -> {
-                        if (mode == CryptMode.ENCRYPT) {
+                        if (mode == CryptMode.ENCRYPT && dev.coffer.core.crypto.BlobCodec.inspect(blob).encrypted()) {
                             new dev.coffer.core.crypto.BlobCodec(mode, keys).decodeChunk(id, blob);
                         } else {
                             Verifier.KEYLESS.check(id, blob, mode);

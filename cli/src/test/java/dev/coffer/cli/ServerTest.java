@@ -401,6 +401,103 @@ class ServerTest {
         }
     }
 
+    static String beginRaw(String datastore, String authid, String id, String time, String mode) throws Exception {
+        HttpResponse<String> begin = raw("POST", "datastore/" + datastore + "/backup", authid,
+                "{\"type\":\"host\",\"id\":\"" + id + "\",\"time\":\"" + time + "\",\"crypt-mode\":\"" + mode + "\"}");
+        assertThat(begin.statusCode()).as(begin.body()).isEqualTo(201);
+        return "datastore/" + datastore + "/backup/" + JSON.readTree(begin.body()).path("session").asText() + "/";
+    }
+
+    @Test
+    void anotherTenantCannotPlantOrKnockOutAnUnencryptedChunk() throws Exception {
+        var plainCodec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.NONE, null);
+        var encCodec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.ENCRYPT,
+                dev.coffer.core.crypto.KeySet.derive(dev.coffer.core.crypto.DataKey.generate()));
+        // a guessable plaintext: its unencrypted id is its SHA-256, which anyone can compute
+        byte[] plain = "the well-known contents of /etc/motd\n".repeat(30).getBytes(StandardCharsets.UTF_8);
+        var x = plainCodec.idOf(plain, 0, plain.length);
+        Path stored = tmp.resolve("ds1/.chunks/" + x.hex().substring(0, 4) + "/" + x.hex());
+        // bob plants an encrypted blob of garbage under that id before alice backs up
+        String bob = beginRaw("store1", "bob!nightly", "planter", "2026-01-01T00:00:00Z", "encrypt");
+        byte[] garbage = encCodec.encodeChunk(x, Trees.random(8, 500), 0, 500).blob();
+        assertThat(rawBytes("PUT", bob + "chunk/" + x.hex(), "bob!nightly", garbage).statusCode()).isEqualTo(204);
+        assertThat(Files.readAllBytes(stored)).isEqualTo(garbage);
+        // alice's checked upload of the real content takes its place
+        String alice = beginRaw("store1", "alice!nightly", "motd", "2026-01-01T00:00:00Z", "none");
+        byte[] real = plainCodec.encodeChunk(x, plain, 0, plain.length).blob();
+        HttpResponse<String> put = rawBytes("PUT", alice + "chunk/" + x.hex(), "alice!nightly", real);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(204);
+        assertThat(Files.readAllBytes(stored)).isEqualTo(real);
+        // and an encrypted upload under the id of the stored unencrypted chunk is refused, the chunk untouched
+        HttpResponse<String> knock = rawBytes("PUT", bob + "chunk/" + x.hex(), "bob!nightly", garbage);
+        assertError(knock, 409, "refused");
+        assertThat(Files.readAllBytes(stored)).isEqualTo(real);
+        // a second unencrypted upload of the same content simply finds it
+        assertThat(rawBytes("PUT", alice + "chunk/" + x.hex(), "alice!nightly", real).statusCode()).isEqualTo(204);
+        assertThat(Files.readAllBytes(stored)).isEqualTo(real);
+        assertThat(raw("DELETE", bob, "bob!nightly", null).statusCode()).isEqualTo(204);
+        assertThat(raw("DELETE", alice, "alice!nightly", null).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void finishChecksEachIndexSizeAndAFutureTimeIsRefused() throws Exception {
+        String who = "alice!nightly";
+        HttpResponse<String> future = raw("POST", "datastore/store1/backup", who, "{\"type\":\"host\",\"id\":\"future\",\"time\":\""
+                + dev.coffer.store.SnapshotRef.formatTime(java.time.Instant.now().plusSeconds(3600)) + "\",\"crypt-mode\":\"none\"}");
+        assertError(future, 400, "bad-request");
+        assertThat(future.body()).contains("ahead of the server's clock").contains("check the client's clock");
+
+        String base = beginRaw("store1", who, "sizes", "2026-01-01T00:00:00Z", "none");
+        var codec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.NONE, null);
+        byte[] data = Trees.random(21, 1000);
+        var e = codec.encodeChunk(data, 0, data.length);
+        assertThat(rawBytes("PUT", base + "chunk/" + e.id().hex(), who, e.blob()).statusCode()).isEqualTo(204);
+        var iw = dev.coffer.core.format.IndexWriter.fixed(dev.coffer.core.crypto.CryptMode.NONE, 1000);
+        iw.addFixed(e.id(), 1000);
+        byte[] index = iw.finish();
+        HttpResponse<String> putIndex = rawBytes("PUT", base + "file/disk.img.cidx", who, index);
+        assertThat(putIndex.statusCode()).as(putIndex.body()).isEqualTo(200);
+        String sha = java.util.HexFormat.of().formatHex(java.util.Arrays.copyOfRange(index, index.length - 32, index.length));
+        java.time.Instant t = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        for (long size : new long[] {999, 1000}) {
+            var body = new dev.coffer.core.format.ManifestBody(1, "host", "sizes", t, dev.coffer.core.crypto.CryptMode.NONE, null,
+                    List.of(new dev.coffer.core.format.ArchiveRef("disk.img", dev.coffer.core.format.ArchiveRef.IMAGE,
+                            List.of(new dev.coffer.core.format.IndexRef("image", "disk.img.cidx", size, sha)))),
+                    4 << 20, false, new java.util.LinkedHashMap<>(), "test");
+            byte[] manifest = dev.coffer.core.format.Manifest.encode(body, dev.coffer.core.format.Manifest::sha256Tag);
+            HttpResponse<String> m = rawBytes("PUT", base + "file/manifest.cfm", who, manifest);
+            assertThat(m.statusCode()).as(m.body()).isEqualTo(200);
+            HttpResponse<String> fin = raw("POST", base + "finish", who, null);
+            if (size == 999) {
+                // a snapshot whose manifest and index disagree would stop every garbage collection later
+                assertError(fin, 400, "bad-request");
+                assertThat(fin.body()).contains("gives index disk.img.cidx a size of 999 bytes, the index says 1000");
+            } else {
+                assertThat(fin.statusCode()).as(fin.body()).isEqualTo(200);
+            }
+        }
+        assertThat(visibleSnapshots(tmp.resolve("ds1/host/sizes"))).hasSize(1);
+        // the ended session takes nothing more
+        assertError(rawBytes("PUT", base + "chunk/" + e.id().hex(), who, e.blob()), 404, "not-found");
+    }
+
+    @Test
+    void takingAwayTheRightToBackUpStopsASessionUnderWay() throws Exception {
+        ServerAdmin admin = new ServerAdmin(config);
+        admin.addUser("dave", "dave-password-1".toCharArray());
+        secrets.put("dave!nightly", admin.addToken("dave", "nightly"));
+        admin.setAcl("/datastore/store1", "DatastoreBackup", "dave"); // a token has at most its user's rights
+        admin.setAcl("/datastore/store1", "DatastoreBackup", "dave!nightly");
+        String base = beginRaw("store1", "dave!nightly", "dave", "2026-01-01T00:00:00Z", "encrypt");
+        assertThat(raw("POST", base + "keepalive", "dave!nightly", null).statusCode()).isEqualTo(204);
+        assertThat(admin.removeAcl("/datastore/store1", "DatastoreBackup", "dave!nightly")).isEqualTo(1);
+        HttpResponse<String> after = raw("POST", base + "keepalive", "dave!nightly", null);
+        assertError(after, 403, "forbidden");
+        assertThat(after.body()).contains("may not continue backups");
+        // ending it is still allowed
+        assertThat(raw("DELETE", base, "dave!nightly", null).statusCode()).isEqualTo(204);
+    }
+
     @Test
     void malformedRequestsGetTheRightClientError() throws Exception {
         String who = "alice!nightly";

@@ -558,6 +558,9 @@ public final class ApiHandler extends Handler.Abstract {
 
     // ---------------------------------------------------------------- backup sessions
 
+    /** How far ahead of the server's clock a client may date its snapshot. */
+    static final java.time.Duration MAX_CLOCK_AHEAD = java.time.Duration.ofMinutes(10);
+
     private Reply beginBackup(Ctx c) {
         JsonNode o = Json.parseObject(body(c.req(), MAX_JSON));
         String ns = Json.text(o, "ns", false);
@@ -574,6 +577,13 @@ public final class ApiHandler extends Handler.Abstract {
             throw ApiException.badRequest(e.getMessage());
         }
         require(c, ns, Privilege.BACKUP, "create backups");
+        java.time.Instant latest = java.time.Instant.now().plus(MAX_CLOCK_AHEAD);
+        if (time.isAfter(latest)) {
+            // a snapshot dated in the future would outrank every real one in the keep rules of the next prune
+            throw ApiException.badRequest("snapshot time " + SnapshotRef.formatTime(time) + " is more than "
+                    + MAX_CLOCK_AHEAD.toMinutes() + " minutes ahead of the server's clock ("
+                    + SnapshotRef.formatTime(java.time.Instant.now()) + "); check the client's clock");
+        }
         if (c.entry().requireEncryption() && mode != CryptMode.ENCRYPT) {
             throw new ApiException(400, "encryption-required", "datastore " + c.dsName()
                     + " requires encryption and refuses a backup with crypt mode " + mode
@@ -638,6 +648,10 @@ public final class ApiHandler extends Handler.Abstract {
 
     private Reply session(Ctx c, List<String> seg, String method) {
         BackupSession s = sessions.get(seg.get(3), c.who(), c.dsName());
+        if (!(method.equals("DELETE") && seg.size() == 4)) {
+            // the right to back up is checked at every step: taking it away stops a session under way
+            require(c, s.group.ns(), Privilege.BACKUP, "continue backups");
+        }
         String action = seg.size() >= 5 ? seg.get(4) : "";
         synchronized (s) {
             if (s.isClosed()) {

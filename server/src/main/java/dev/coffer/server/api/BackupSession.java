@@ -50,6 +50,11 @@ final class BackupSession {
     private volatile byte[] manifestBytes;
     private volatile long lastUse = System.nanoTime();
     private volatile boolean closed;
+    /**
+     * Uploads hold it shared, {@link #finish} and {@link #abort} exclusively: no chunk or file is still being
+     * stored when the snapshot is checked and committed, and none is accepted afterwards.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock uploads = new java.util.concurrent.locks.ReentrantReadWriteLock();
     final java.util.concurrent.atomic.AtomicLong uploadedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     BackupSession(String id, String datastore, Datastore ds, AuthId owner, BackupGroup group, CryptMode mode,
@@ -102,8 +107,35 @@ final class BackupSession {
         return out;
     }
 
-    /** Checks an uploaded chunk by its header (and, when not encrypted, by its content) and stores it. */
+    /** Runs an upload step while the session is open, refusing it once the session has ended. */
+    private <T> T uploading(Supplier<T> step) {
+        uploads.readLock().lock();
+        try {
+            if (closed) {
+                throw ApiException.notFound("backup session " + id + " has ended");
+            }
+            return step.get();
+        } finally {
+            uploads.readLock().unlock();
+        }
+    }
+
+    /**
+     * Checks an uploaded chunk by its header (and, when not encrypted, by its content) and stores it. When the
+     * datastore has the chunk already, its stored copy must fit this upload (design.md 14.5): chunks are shared
+     * by every tenant of a datastore, and an unencrypted chunk's id is a plain SHA-256 that anyone can compute,
+     * so another tenant may have put something else under it. A stored copy that fails the checks an
+     * unencrypted upload passes is replaced by this (checked) upload; an encrypted upload under the id of a
+     * stored unencrypted chunk is refused.
+     */
     void putChunk(ChunkId cid, byte[] blob) {
+        uploading(() -> {
+            storeChunk(cid, blob);
+            return null;
+        });
+    }
+
+    private void storeChunk(ChunkId cid, byte[] blob) {
         BlobCodec.BlobInfo info;
         try {
             info = BlobCodec.inspect(blob);
@@ -128,13 +160,54 @@ final class BackupSession {
                 throw ApiException.badRequest(e.getMessage());
             }
         }
-        ds.insertChunk(cid, blob, 0, blob.length);
+        if (!ds.insertChunk(cid, blob, 0, blob.length) && !storedCopyFits(cid, info.encrypted())) {
+            if (info.encrypted()) {
+                throw new ApiException(409, "refused", "chunk " + cid.hex()
+                        + " is stored unencrypted in this datastore; an encrypted chunk cannot take its id");
+            }
+            // what is stored under this id is not this content: the checked upload takes its place
+            ds.moveChunkAside(cid);
+            ds.insertChunk(cid, blob, 0, blob.length);
+        }
         known.add(cid);
         uploadedBytes.addAndGet(blob.length);
     }
 
+    /**
+     * Whether the stored copy of a chunk could be what this session uploads: of the same encryption, and when
+     * unencrypted, intact and matching its id. An encrypted copy cannot be checked without the key.
+     */
+    private boolean storedCopyFits(ChunkId cid, boolean encrypted) {
+        byte[] stored;
+        try {
+            stored = ds.readChunk(cid);
+        } catch (dev.coffer.store.ChunkMissingException e) {
+            return true; // removed meanwhile: the next reference will find it missing, as for any chunk
+        }
+        try {
+            BlobCodec.BlobInfo s = BlobCodec.inspect(stored);
+            if (s.kind() != BlobCodec.KIND_CHUNK || s.encrypted() != encrypted) {
+                return false;
+            }
+            if (!encrypted) {
+                new BlobCodec(CryptMode.NONE, null).decodeChunk(cid, stored);
+            }
+            return true;
+        } catch (CorruptDataException e) {
+            return false;
+        }
+    }
+
     /** Checks and stores one of the snapshot's files. */
     FileInfo putFile(String name, byte[] data) {
+        return uploading(() -> {
+            synchronized (files) { // the file on disk and its record in files are replaced together
+                return storeFile(name, data);
+            }
+        });
+    }
+
+    private FileInfo storeFile(String name, byte[] data) {
         FileInfo info;
         if (name.endsWith(INDEX_SUFFIX)) {
             info = checkIndex(name, data);
@@ -196,8 +269,23 @@ final class BackupSession {
         }
     }
 
-    /** Checks that the manifest and every index it names are here and match, then makes the snapshot visible. */
+    /**
+     * Checks that the manifest and every index it names are here and match (content and size), then makes the
+     * snapshot visible. Waits for uploads under way; afterwards none is accepted.
+     */
     SnapshotRef finish() {
+        uploads.writeLock().lock();
+        try {
+            if (closed) {
+                throw ApiException.notFound("backup session " + id + " has ended");
+            }
+            return checkAndCommit();
+        } finally {
+            uploads.writeLock().unlock();
+        }
+    }
+
+    private SnapshotRef checkAndCommit() {
         FileInfo mf = files.get(MANIFEST);
         if (mf == null) {
             throw ApiException.badRequest("cannot finish: no manifest was uploaded");
@@ -212,15 +300,29 @@ final class BackupSession {
                 if (fi.indexSha256() == null || !MessageDigest.isEqual(fi.indexSha256(), HexFormat.of().parseHex(ir.sha256()))) {
                     throw ApiException.badRequest("cannot finish: index " + ir.file() + " differs from the one the manifest names");
                 }
+                if (fi.dataSize() != ir.size()) {
+                    throw ApiException.badRequest("cannot finish: the manifest gives index " + ir.file() + " a size of "
+                            + ir.size() + " bytes, the index says " + fi.dataSize());
+                }
             }
         }
         closed = true;
-        return writer.commit();
+        try {
+            return writer.commit();
+        } catch (RuntimeException | Error e) {
+            writer.close(); // a commit that failed before the rename leaves nothing, and holds no lock
+            throw e;
+        }
     }
 
     void abort() {
-        closed = true;
-        writer.close();
+        uploads.writeLock().lock();
+        try {
+            closed = true;
+            writer.close();
+        } finally {
+            uploads.writeLock().unlock();
+        }
     }
 
     static byte[] sha256(byte[] data) {

@@ -39,11 +39,22 @@ public final class Verifier {
         void check(ChunkId id, byte[] blob, CryptMode mode);
     }
 
+    /**
+     * A chunk that is intact but of another crypt mode than the index that lists it: the index (the snapshot)
+     * is what is wrong, so the chunk, which other snapshots may use, stays where it is.
+     */
+    public static final class WrongModeException extends CorruptDataException {
+        public WrongModeException(String message) {
+            super(message);
+        }
+    }
+
     /** The keyless check. */
     public static final ChunkCheck KEYLESS = (id, blob, mode) -> {
         BlobCodec.BlobInfo info = BlobCodec.inspect(blob);
         if (info.encrypted() != (mode == CryptMode.ENCRYPT)) {
-            throw new CorruptDataException("chunk " + id.hex() + ": crypt mode differs from its index's (" + mode + ")");
+            throw new WrongModeException("chunk " + id.hex() + ": crypt mode differs from its index's (" + mode
+                    + "); the chunk is kept");
         }
         if (!info.encrypted()) {
             new BlobCodec(CryptMode.NONE, null).decodeChunk(id, blob);
@@ -58,8 +69,9 @@ public final class Verifier {
 
     private final Datastore ds;
     private final ChunkCheck check;
-    /** Chunks found good in this run: about 41 bytes each (see {@link IdSet}). */
+    /** Chunks found good in this run, for indexes of encrypted and of other snapshots: about 41 bytes each (see {@link IdSet}). */
     private final IdSet good = new IdSet();
+    private final IdSet goodPlain = new IdSet();
     /** Chunks found bad in this run, with the error, so each is reported (and moved aside) once. */
     private final Map<ChunkId, String> bad = new HashMap<>();
     private final byte[] scratch = new byte[ChunkId.LENGTH];
@@ -124,18 +136,19 @@ public final class Verifier {
 
     /** Distinct chunks this verifier has checked so far (good and bad). */
     public long checkedChunks() {
-        return good.size() + bad.size();
+        return good.size() + goodPlain.size() + bad.size(); // a chunk listed under both modes counts twice
     }
 
     /** Heap bytes of the set of chunks found good, which lives as long as this verifier. */
     public long knownChunkSetBytes() {
-        return good.memoryBytes();
+        return good.memoryBytes() + goodPlain.memoryBytes();
     }
 
     /** Null when the chunk is good; each chunk is checked once per run. */
     private String chunk(ChunkId id, CryptMode mode) {
         id.copyTo(scratch, 0);
-        if (good.contains(scratch, 0)) {
+        IdSet goodFor = mode == CryptMode.ENCRYPT ? good : goodPlain;
+        if (goodFor.contains(scratch, 0)) {
             return null;
         }
         if (bad.containsKey(id)) {
@@ -146,13 +159,15 @@ public final class Verifier {
             check.check(id, ds.readChunk(id), mode);
         } catch (ChunkMissingException e) {
             err = e.getMessage();
+        } catch (WrongModeException e) {
+            return e.getMessage(); // this snapshot's fault, not the chunk's: neither moved aside nor remembered as bad
         } catch (CorruptDataException e) {
             String msg = e.getMessage().startsWith("chunk ") ? e.getMessage()
                     : "chunk " + id.hex() + ": " + e.getMessage().replaceFirst("^blob: ", "");
             err = msg + (ds.moveChunkAside(id) ? " (moved aside; the next backup of this data stores it again)" : "");
         }
         if (err == null) {
-            good.add(scratch, 0);
+            goodFor.add(scratch, 0);
         } else {
             bad.put(id, err);
         }

@@ -68,7 +68,12 @@ class MaintenanceTest {
 
     /** A snapshot with one image archive whose fixed index lists {@code ids} in order. */
     private SnapshotRef snapshot(String id, List<ChunkId> ids) {
-        IndexWriter w = IndexWriter.fixed(CryptMode.NONE, 1000);
+        return snapshot(id, ids, CryptMode.NONE);
+    }
+
+    /** {@link #snapshot(String, List)} whose index and manifest claim crypt mode {@code mode}. */
+    private SnapshotRef snapshot(String id, List<ChunkId> ids, CryptMode mode) {
+        IndexWriter w = IndexWriter.fixed(mode, 1000);
         for (ChunkId c : ids) {
             w.addFixed(c, 1000);
         }
@@ -77,7 +82,8 @@ class MaintenanceTest {
         try (SnapshotWriter sw = ds.beginSnapshot(new BackupGroup("", "host", id), Instant.now())) {
             sw.writeFile("disk.img.cidx", index);
             Map<String, Long> stats = new LinkedHashMap<>();
-            ManifestBody body = new ManifestBody(1, "host", id, sw.ref().time(), CryptMode.NONE, null,
+            ManifestBody body = new ManifestBody(1, "host", id, sw.ref().time(), mode, mode == CryptMode.NONE ? null
+                    : dev.coffer.core.crypto.KeySet.derive(dev.coffer.core.crypto.DataKey.generate()).fingerprint(),
                     List.of(new ArchiveRef("disk.img", ArchiveRef.IMAGE,
                             List.of(new IndexRef("image", "disk.img.cidx", 1000L * ids.size(), sha)))),
                     4 << 20, false, stats, "test");
@@ -188,5 +194,25 @@ class MaintenanceTest {
         assertThat(fresh.verify(three, null).ok()).isTrue();
         assertThat(fresh.verify(one, null).errors()).singleElement().asString().contains(bad.hex());
         assertThat(Verifier.state(ds, three).state()).isEqualTo("ok");
+    }
+
+    @Test
+    void aChunkListedUnderTheWrongCryptModeFailsThatSnapshotButIsKeptForTheOthers() throws IOException {
+        ChunkId shared = store("shared by both");
+        SnapshotRef good = snapshot("good", List.of(shared));
+        // a snapshot (another tenant's, on a server) whose encrypted index lists that unencrypted chunk
+        SnapshotRef wrong = snapshot("wrong", List.of(shared), CryptMode.ENCRYPT);
+        Verifier v = new Verifier(ds, Verifier.KEYLESS);
+        Verifier.Outcome w = v.verify(wrong, null);
+        assertThat(w.ok()).isFalse();
+        assertThat(w.errors()).singleElement().asString()
+                .isEqualTo("chunk " + shared.hex() + ": crypt mode differs from its index's (encrypt); the chunk is kept");
+        assertThat(ds.hasChunk(shared)).isTrue();
+        assertThat(v.verify(good, null).ok()).isTrue();
+        // and in the other order, a chunk found good for one mode is still checked for the other
+        Verifier again = new Verifier(ds, Verifier.KEYLESS);
+        assertThat(again.verify(good, null).ok()).isTrue();
+        assertThat(again.verify(wrong, null).ok()).isFalse();
+        assertThat(ds.hasChunk(shared)).isTrue();
     }
 }
