@@ -109,20 +109,21 @@ final class BackupCommand implements Callable<Integer> {
         int average = parseSize(chunkSize);
         BackupGroup group = new BackupGroup(ns, backupType, backupId != null ? backupId : hostname());
         boolean existed = Files.isDirectory(java.nio.file.Path.of(repo.location()));
-        DataKey dataKey = mode == CryptMode.NONE ? null : keyOrCreate(err);
-        KeySet keys = dataKey == null ? null : KeySet.derive(dataKey);
-        byte[] escrow = null;
+        // a key file that exists is read before anything is created; a missing default one is made only for a
+        // datastore without encrypted snapshots (below)
+        boolean createKey = mode != CryptMode.NONE && key.isDefault() && !Files.exists(key.path());
+        DataKey given = mode == CryptMode.NONE || createKey ? null : key.dataKey();
         java.nio.file.Path pubPath = masterPubkey != null ? masterPubkey
                 : Files.exists(Env.masterPublicKey()) ? Env.masterPublicKey() : null;
-        if (pubPath != null && mode == CryptMode.ENCRYPT) {
-            java.security.PublicKey pub = dev.coffer.core.keys.MasterKey.readPublic(
-                    KeyCommand.read(pubPath, "master public key"), pubPath.toString());
-            escrow = dev.coffer.core.keys.MasterKey.escrow(dataKey, pub);
-        }
+        java.security.PublicKey pub = pubPath != null && mode == CryptMode.ENCRYPT ? dev.coffer.core.keys.MasterKey.readPublic(
+                KeyCommand.read(pubPath, "master public key"), pubPath.toString()) : null;
         try (Repository r = repo.openOrCreate()) {
             if (!existed && !quiet && !repo.isRemote()) {
                 err.println("coffer: created datastore " + r.location());
             }
+            DataKey dataKey = createKey ? createKey(err, r) : given;
+            KeySet keys = dataKey == null ? null : KeySet.derive(dataKey);
+            byte[] escrow = pub == null ? null : dev.coffer.core.keys.MasterKey.escrow(dataKey, pub);
             if (rate != null) {
                 r.limitRate((long) (rate * 1_000_000));
             }
@@ -143,17 +144,40 @@ final class BackupCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private DataKey keyOrCreate(PrintWriter err) {
-        if (key.isDefault() && !Files.exists(key.path())) {
-            DataKey k = DataKey.generate();
-            KeyFile kf = KeyFile.create(k, null, null);
-            kf.write(key.path(), false);
-            err.println("coffer: created encryption key " + key.path() + " (no passphrase)");
-            err.println("  Without this key your encrypted backups cannot be restored. Keep a copy away from");
-            err.println("  this host; print one with 'coffer key paperkey'. Fingerprint: " + kf.fingerprint());
-            return k;
+    /**
+     * Creates the default key file for a first backup. Refused when the datastore already holds encrypted
+     * snapshots this client can see: their key is then what is missing (a backup run under another HOME, a
+     * reinstalled host), and a new key would quietly start a second, unrelated set of backups.
+     */
+    private DataKey createKey(PrintWriter err, Repository r) {
+        java.util.Set<String> fingerprints = new java.util.TreeSet<>();
+        List<dev.coffer.store.SnapshotRef> all = new java.util.ArrayList<>(r.snapshots(ns));
+        java.util.Collections.reverse(all);
+        for (dev.coffer.store.SnapshotRef s : all.subList(0, Math.min(all.size(), 20))) {
+            try {
+                var body = dev.coffer.core.format.Manifest.parse(r.readSnapshotFile(s, "manifest.cfm")).body();
+                if (body.keyFingerprint() != null) {
+                    fingerprints.add(body.keyFingerprint().toString());
+                }
+            } catch (dev.coffer.core.CofferException e) {
+                // unreadable here: the others tell
+            }
         }
-        return key.dataKey();
+        if (!fingerprints.isEmpty()) {
+            throw new dev.coffer.core.CofferException("no key file at " + key.path() + ", and " + r.location()
+                    + " already has encrypted snapshots made with key " + String.join(", key ", fingerprints)
+                    + "; nothing was backed up",
+                    "point --keyfile or COFFER_KEYFILE at that key, or bring it back with 'coffer key import' (paper key) "
+                            + "or 'coffer key combine' (recovery shares); to start a separate set of backups with a new "
+                            + "key, create one first with 'coffer key create'");
+        }
+        DataKey k = DataKey.generate();
+        KeyFile kf = KeyFile.create(k, null, null);
+        kf.write(key.path(), false);
+        err.println("coffer: created encryption key " + key.path() + " (no passphrase)");
+        err.println("  Without this key your encrypted backups cannot be restored. Keep a copy away from");
+        err.println("  this host; print one with 'coffer key paperkey'. Fingerprint: " + kf.fingerprint());
+        return k;
     }
 
     private void summary(PrintWriter out, BackupEngine.Result r, CryptMode mode) {

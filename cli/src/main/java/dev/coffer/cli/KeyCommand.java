@@ -195,7 +195,8 @@ final class KeyCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--kdf", description = "scrypt, argon2id or none (default: the key file's current KDF type)")
+        @Option(names = "--kdf", description = "scrypt, argon2id or none (default: the key file's current KDF type; "
+                + "scrypt for a key file without a passphrase)")
         String kdf;
 
         @Option(names = "--hint", paramLabel = "TEXT", description = "New hint (default: keep the old one)")
@@ -207,11 +208,20 @@ final class KeyCommand implements Runnable {
         @Override
         public Integer call() {
             KeyFile old = KeyFile.read(key.path());
-            KeyFile.Kdf chosen = kdfOption(spec, kdf != null ? kdf : old.kdfType());
+            // a key without a passphrase gets one (scrypt, as 'key create' does) unless --kdf none says otherwise
+            String type = kdf != null ? kdf : old.kdfType().equals("none") ? "scrypt" : old.kdfType();
+            KeyFile.Kdf chosen = kdfOption(spec, type);
             DataKey k = key.dataKey();
             char[] pass = chosen instanceof KeyFile.NoKdf ? null : KeyOptions.newPassphrase(key.path().toString());
             try {
                 KeyFile kf = old.rewrap(k, pass, chosen, hint != null ? hint : old.hint());
+                // the new file must open with the new passphrase before it replaces the old one
+                try (DataKey back = KeyFile.parse(kf.toJson()).unwrap(pass)) {
+                    if (!back.fingerprint().equals(old.fingerprint())) {
+                        throw new dev.coffer.core.CofferException("the rewrapped key file opens to key " + back.fingerprint()
+                                + ", not key " + old.fingerprint() + "; " + key.path() + " was left unchanged");
+                    }
+                }
                 kf.write(key.path(), true);
                 spec.commandLine().getOut().println("changed the passphrase of " + key.path() + " (" + kf.kdfType()
                         + "); fingerprint " + kf.fingerprint() + " unchanged");
@@ -425,7 +435,8 @@ final class KeyCommand implements Runnable {
                 try (DataKey k = MasterKey.recover(escrow, priv, null)) {
                     var manifest = dev.coffer.client.snapshot.OpenSnapshot.readManifest(r, ref).body();
                     if (manifest.keyFingerprint() == null || !manifest.keyFingerprint().equals(k.fingerprint())) {
-                        throw new CofferException("the escrowed key of " + ref.name() + " is not the key its manifest names");
+                        throw new CofferException("the escrowed key of " + ref.name() + " is key " + k.fingerprint()
+                                + ", but its manifest names key " + manifest.keyFingerprint() + "; nothing was written");
                     }
                     KeyFile kf = writeRecovered(spec, k, key.path(), kdf);
                     spec.commandLine().getOut().println("recovered key " + kf.fingerprint() + " from " + ref.name()

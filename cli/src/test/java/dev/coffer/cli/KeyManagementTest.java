@@ -272,6 +272,52 @@ class KeyManagementTest {
     }
 
     @Test
+    void theKeyAFirstBackupMadeGetsAPassphraseFromChangePassphrase() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", tmp.resolve("home").toString());
+        env.put("COFFER_REPOSITORY", ds.toString());
+        ok(Cli.process(env, tmp, "backup", "s.cfar:" + src, "--backup-id", "h")); // creates a key without a passphrase
+        Path key = tmp.resolve("home/.config/coffer/encryption-key.json");
+        String fp = fingerprint(key);
+        assertThat(Files.readString(key)).contains("\"none\"");
+        Cli.Result asked = Cli.process(env, tmp, "key", "change-passphrase");
+        assertThat(asked.code()).isEqualTo(1); // a passphrase is needed, and none was given
+        assertThat(asked.err()).contains("COFFER_NEW_KEY_PASSPHRASE");
+        assertThat(Files.readString(key)).contains("\"none\"");
+        env.put("COFFER_NEW_KEY_PASSPHRASE", "a real passphrase");
+        Cli.Result c = ok(Cli.process(env, tmp, "key", "change-passphrase"));
+        assertThat(c.out()).contains("(scrypt)").contains("fingerprint " + fp + " unchanged");
+        Cli.Result locked = Cli.process(env, tmp, "ls", "latest", "s.cfar");
+        assertThat(locked.code()).isEqualTo(1);
+        assertThat(locked.err()).contains("passphrase");
+        env.put("COFFER_KEY_PASSPHRASE", "a real passphrase");
+        ok(Cli.process(env, tmp, "restore", "latest", "s.cfar", tmp.resolve("r").toString()));
+        Trees.assertSameTree(src, tmp.resolve("r"));
+    }
+
+    @Test
+    void aFirstBackupDoesNotMakeANewKeyForADatastoreWithEncryptedSnapshots() throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", tmp.resolve("home").toString());
+        env.put("COFFER_REPOSITORY", ds.toString());
+        ok(Cli.process(env, tmp, "backup", "s.cfar:" + src, "--backup-id", "h"));
+        String fp = fingerprint(tmp.resolve("home/.config/coffer/encryption-key.json"));
+        // the same datastore, backed up from another HOME (cron, sudo, a reinstalled host) with no key there
+        env.put("HOME", tmp.resolve("elsewhere").toString());
+        Cli.Result r = Cli.process(env, tmp, "backup", "s.cfar:" + src, "--backup-id", "h");
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains("no key file at " + tmp.resolve("elsewhere/.config/coffer/encryption-key.json"))
+                .contains("already has encrypted snapshots made with key " + fp).contains("nothing was backed up")
+                .contains("coffer key import").doesNotContain("Exception");
+        assertThat(tmp.resolve("elsewhere/.config/coffer/encryption-key.json")).doesNotExist();
+        Cli.Result list = ok(Cli.process(env, tmp, "snapshots"));
+        assertThat(list.out().lines().filter(l -> l.contains("host/h/")).count()).isEqualTo(1);
+        // an unencrypted backup needs no key and is not refused
+        ok(Cli.process(env, tmp, "backup", "p.cfar:" + src, "--backup-id", "h", "--crypt-mode", "none"));
+        assertThat(tmp.resolve("elsewhere/.config/coffer/encryption-key.json")).doesNotExist();
+    }
+
+    @Test
     void changePassphraseKeepsTheKeyAndTheNextBackupStoresNothingNew() throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("HOME", tmp.resolve("home").toString());

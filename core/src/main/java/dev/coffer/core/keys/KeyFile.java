@@ -246,9 +246,10 @@ public final class KeyFile {
             }
             DataKey key = DataKey.fromBytesDangerous(raw);
             if (!key.fingerprint().equals(fingerprint)) {
+                KeyFingerprint got = key.fingerprint();
                 key.close();
                 throw new CorruptDataException("key file: the key does not match its recorded fingerprint "
-                        + fingerprint + " (the file is damaged)");
+                        + fingerprint + " (the file is damaged); it opens to key " + got);
             }
             return key;
         } catch (AEADBadTagException e) {

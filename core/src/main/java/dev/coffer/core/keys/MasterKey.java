@@ -193,8 +193,10 @@ public final class MasterKey {
             DataKey k = DataKey.fromBytesDangerous(raw);
             String expected = o.path("key-fingerprint").asText();
             if (!k.fingerprint().toString().equals(expected)) {
+                KeyFingerprint got = k.fingerprint();
                 k.close();
-                throw new CorruptDataException("escrow: the unwrapped key does not match its fingerprint");
+                throw new CorruptDataException("escrow: the unwrapped key is key " + got + ", but the escrow names key "
+                        + expected);
             }
             return k;
         } catch (GeneralSecurityException | IllegalArgumentException e) {

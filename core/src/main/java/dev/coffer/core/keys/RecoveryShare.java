@@ -73,9 +73,11 @@ public record RecoveryShare(int threshold, int shares, int index, KeyFingerprint
         DataKey key = DataKey.fromBytesDangerous(secret);
         Arrays.fill(secret, (byte) 0);
         if (!key.fingerprint().equals(first.fingerprint())) {
+            KeyFingerprint got = key.fingerprint();
             key.close();
             throw new CorruptDataException("the shares do not rebuild key " + first.fingerprint().shortForm()
-                    + ": one of them is damaged or altered");
+                    + " (they give key " + got.shortForm() + "): one of them is damaged or altered, or they come from "
+                    + "different splits of the key (compare their 'Made:' dates)");
         }
         return key;
     }

@@ -276,7 +276,8 @@ class KeyFileTest {
         String other = DataKey.generate().fingerprint().toString();
         KeyFile swapped = parse(json.replaceFirst("\"fingerprint\" : \"[^\"]*\"", "\"fingerprint\" : \"" + other + "\""));
         assertThatThrownBy(() -> swapped.unwrap("passphrase!".toCharArray())).isExactlyInstanceOf(CorruptDataException.class)
-                .hasMessage("key file: the key does not match its recorded fingerprint " + other + " (the file is damaged)");
+                .hasMessage("key file: the key does not match its recorded fingerprint " + other + " (the file is damaged); it opens to key "
+                        + k.fingerprint());
         String none = json(KeyFile.create(k, null, null));
         KeyFile noneSwapped = parse(none.replaceFirst("\"fingerprint\" : \"[^\"]*\"", "\"fingerprint\" : \"" + other + "\""));
         assertThatThrownBy(() -> noneSwapped.unwrap(null)).isExactlyInstanceOf(CorruptDataException.class)
