@@ -275,15 +275,40 @@ final class KeyCommand implements Runnable {
     }
 
     /** Writes a file holding key material: 0600, never over an existing file. */
+    /**
+     * Writes a new file, mode 0600 from its creation, never over an existing one, and makes it durable (the
+     * file, then its directory) before returning: these files (a master private key, recovery shares) may be
+     * the only copy of what they hold. A file that cannot be written whole is removed.
+     */
     static void writePrivate(java.nio.file.Path p, byte[] bytes) {
-        try {
-            java.nio.file.Files.write(java.nio.file.Files.createFile(p,
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))), bytes);
+        boolean created = false;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.util.Set.of(
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+            created = true;
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new CofferException(p + " exists; refusing to overwrite it");
         } catch (java.io.IOException e) {
+            if (created) {
+                try {
+                    java.nio.file.Files.deleteIfExists(p);
+                } catch (java.io.IOException ignored) {
+                    // the error below matters more
+                }
+            }
             throw new CofferException("cannot write " + p + ": " + e.getMessage());
+        }
+        java.nio.file.Path dir = p.toAbsolutePath().getParent();
+        try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (java.io.IOException e) {
+            throw new CofferException("cannot make " + p + " durable (fsync of " + dir + "): " + e.getMessage());
         }
     }
 
@@ -354,10 +379,19 @@ final class KeyCommand implements Runnable {
             char[] pass = Terminal.atLeast(masterPassphrase("Passphrase for the master private key: ", true),
                     MIN_PASSPHRASE, "choose a longer one");
             java.security.KeyPair kp = MasterKey.generate(bits);
-            java.nio.file.Files.createDirectories(dir);
-            writePrivate(priv, MasterKey.privatePem(kp.getPrivate(), pass).getBytes(StandardCharsets.US_ASCII));
-            java.nio.file.Files.writeString(pub, MasterKey.publicPem(kp.getPublic()));
-            Arrays.fill(pass, '\0');
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                String pem = MasterKey.privatePem(kp.getPrivate(), pass);
+                // the private key must open with its passphrase before it is written: it is the only copy
+                java.security.PrivateKey back = MasterKey.readPrivate(pem, pass, priv.toString());
+                if (!Arrays.equals(back.getEncoded(), kp.getPrivate().getEncoded())) {
+                    throw new CofferException("the encrypted master private key does not open to the key just made; nothing was written");
+                }
+                writePrivate(priv, pem.getBytes(StandardCharsets.US_ASCII));
+                writePrivate(pub, MasterKey.publicPem(kp.getPublic()).getBytes(StandardCharsets.US_ASCII));
+            } finally {
+                Arrays.fill(pass, '\0');
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.println("wrote " + pub + " and " + priv);
             out.println("master key fingerprint " + MasterKey.fingerprint(kp.getPublic()));
