@@ -186,7 +186,12 @@ public final class ApiHandler extends Handler.Abstract {
         }
         ServerConfig cfg = config.current();
         String remote = Request.getRemoteAddr(req);
-        AuthId who = auth.authenticate(cfg, req.getHeaders().get(HttpHeader.AUTHORIZATION), remote);
+        AuthId who;
+        try {
+            who = auth.authenticate(cfg, req.getHeaders().get(HttpHeader.AUTHORIZATION), remote);
+        } catch (dev.coffer.server.auth.Authenticator.LockedOut e) {
+            throw new ApiException(429, "too-many-requests", e.getMessage());
+        }
         if (who == null) {
             throw new ApiException(401, "unauthorized", "authentication failed: unknown user or token, or wrong password or secret");
         }

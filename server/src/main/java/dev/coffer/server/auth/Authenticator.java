@@ -35,9 +35,42 @@ public final class Authenticator {
         new SecureRandom().nextBytes(cacheKey);
     }
 
-    /** The caller, or null when the credentials are missing or wrong (after the failure delay). */
+    /** Failures from one address within the window after which it is locked out for a while. */
+    static final int LOCKOUT_FAILURES = 10;
+    /** At most this many failed requests wait out their delay at once; the others answer at once. */
+    private final java.util.concurrent.Semaphore sleepers = new java.util.concurrent.Semaphore(32);
+
+    /** Refusal without checking the credentials: the address has failed too often, too recently. */
+    public static final class LockedOut extends RuntimeException {
+        private final long retryAfterSeconds;
+
+        LockedOut(String remote, long retryAfterSeconds) {
+            super("too many failed logins from " + remote + "; try again in " + retryAfterSeconds + " s");
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public long retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
+    /**
+     * The caller, or null when the credentials are missing or wrong (after the failure delay).
+     *
+     * @throws LockedOut when the address has failed {@link #LOCKOUT_FAILURES} times in the last 10 minutes, the
+     *         last time less than 30 × failed-login-delay-ms ago: then not even correct credentials are checked,
+     *         so a flood of guesses costs the server neither password hashing nor a waiting thread
+     */
     public AuthId authenticate(ServerConfig cfg, String authorization, String remote) {
         long start = System.nanoTime();
+        long[] recent = failures.get(remote);
+        if (recent != null && recent[0] >= LOCKOUT_FAILURES) {
+            long lockout = (long) cfg.settings().failedLoginDelayMs() * LOCKOUT_FAILURES * 3;
+            long left = recent[1] + lockout - System.currentTimeMillis();
+            if (left > 0) {
+                throw new LockedOut(remote, (left + 999) / 1000);
+            }
+        }
         AuthId who = check(cfg, authorization);
         if (who == null) {
             failed(cfg, authorization, remote, start);
@@ -123,20 +156,27 @@ public final class Authenticator {
             if (v == null || now - v[1] > FAILURE_WINDOW_MILLIS) {
                 return new long[] {1, now};
             }
-            return new long[] {Math.min(v[0] + 1, 10), now};
+            return new long[] {Math.min(v[0] + 1, LOCKOUT_FAILURES), now};
         });
         if (failures.size() > 100_000) {
-            failures.clear();
+            // expired entries go first; if that is not enough, those with a single failure (clearing all would
+            // lift every lockout at once)
+            failures.values().removeIf(v -> now - v[1] > FAILURE_WINDOW_MILLIS);
+            if (failures.size() > 100_000) {
+                failures.values().removeIf(v -> v[0] <= 1);
+            }
         }
         LOG.warning("authentication failed for " + claimedId(authorization) + " from " + remote
                 + " (" + f[0] + " recent failures)");
         long delayMillis = (long) cfg.settings().failedLoginDelayMs() * f[0];
         long spent = (System.nanoTime() - startNanos) / 1_000_000;
-        if (delayMillis > spent) {
+        if (delayMillis > spent && sleepers.tryAcquire()) { // a flood does not get every request thread asleep
             try {
                 Thread.sleep(delayMillis - spent);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                sleepers.release();
             }
         }
     }

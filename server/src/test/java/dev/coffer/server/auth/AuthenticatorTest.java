@@ -1,6 +1,7 @@
 package dev.coffer.server.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coffer.core.crypto.Digests;
 import dev.coffer.server.config.ServerConfig;
@@ -45,6 +46,26 @@ class AuthenticatorTest {
         assertThat(a.authenticate(c, "Bearer xyz", "t")).isNull();
         assertThat(a.authenticate(c, "Basic !!!notbase64", "t")).isNull();
         assertThat(a.authenticate(c, basic("../x", "y"), "t")).isNull();
+    }
+
+    @Test
+    void anAddressThatFailsTooOftenIsLockedOutForAWhileOthersAreNot() throws Exception {
+        ServerConfig c = config();
+        ServerConfig slow = new ServerConfig(new ServerConfig.Settings("127.0.0.1:0", 60, 30, 1 << 20), c.datastores(),
+                c.users(), c.tokens(), c.acl());
+        Authenticator a = new Authenticator();
+        for (int i = 0; i < Authenticator.LOCKOUT_FAILURES; i++) {
+            assertThat(a.authenticate(slow, basic("alice!ci", "guess " + i), "192.0.2.7")).isNull();
+        }
+        // locked out: not even the right secret is checked, and the refusal says for how long
+        assertThatThrownBy(() -> a.authenticate(slow, basic("alice!ci", SECRET), "192.0.2.7"))
+                .isInstanceOf(Authenticator.LockedOut.class)
+                .hasMessage("too many failed logins from 192.0.2.7; try again in 1 s");
+        // another address is not
+        assertThat(a.authenticate(slow, basic("alice!ci", SECRET), "192.0.2.8")).isEqualTo(AuthId.parse("alice!ci"));
+        // 30 x 30 ms after the last failure the address may try again
+        Thread.sleep(1000);
+        assertThat(a.authenticate(slow, basic("alice!ci", SECRET), "192.0.2.7")).isEqualTo(AuthId.parse("alice!ci"));
     }
 
     @Test
