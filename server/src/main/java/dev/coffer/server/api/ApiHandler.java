@@ -126,12 +126,63 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
+    /**
+     * Request bodies are read whole into the heap (chunks up to max-chunk-bytes, indexes up to 256 MiB): all
+     * requests together hold at most a quarter of the heap (at least 64 MiB) of them; a request that finds no
+     * room within 60 s is answered 503. Counted in KiB; released when the request has been handled.
+     */
+    private static final int BODY_BUDGET_KIB = (int) Math.min(Integer.MAX_VALUE,
+            Math.max(64L << 10, Runtime.getRuntime().maxMemory() / 4 / 1024));
+    private static final java.util.concurrent.Semaphore BODY_BUDGET = new java.util.concurrent.Semaphore(BODY_BUDGET_KIB);
+    private static final ThreadLocal<int[]> BODY_HELD = ThreadLocal.withInitial(() -> new int[1]);
+
+    private static void reserveBodyMemory(long bytes) {
+        int kib = (int) Math.min(BODY_BUDGET_KIB, bytes / 1024 + 1);
+        try {
+            if (!BODY_BUDGET.tryAcquire(kib, 60, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new ApiException(503, "busy", "the server is holding as many uploads in memory as it may; try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "busy", "the server is stopping");
+        }
+        BODY_HELD.get()[0] += kib;
+    }
+
+    private static void releaseBodyMemory() {
+        int[] held = BODY_HELD.get();
+        if (held[0] > 0) {
+            BODY_BUDGET.release(held[0]);
+            held[0] = 0;
+        }
+    }
+
+    /** Reads and drops a body of at most {@code limit} bytes; returns its length. */
+    static long discardBody(Request req, int limit) {
+        if (req.getLength() > limit) {
+            throw new ApiException(413, "too-large", "request body of " + req.getLength() + " bytes exceeds the limit of " + limit);
+        }
+        try (InputStream in = Content.Source.asInputStream(req)) {
+            byte[] buf = new byte[64 << 10];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+                if (total > limit) {
+                    throw new ApiException(413, "too-large", "request body exceeds the limit of " + limit + " bytes");
+                }
+            }
+            return total;
+        } catch (IOException e) {
+            throw new ApiException(400, "bad-body", "could not read the request body: " + e.getMessage());
+        }
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         requests.incrementAndGet();
         Reply reply;
         try {
-            reply = dispatch(request);
+            reply = dispatchHoldingBodies(request);
         } catch (ApiException e) {
             reply = error(e.status(), e.code(), e.getMessage());
             if (e.status() == 401) {
@@ -170,6 +221,14 @@ public final class ApiHandler extends Handler.Abstract {
         return Reply.json(status, Map.of("error", e));
     }
 
+    private Reply dispatchHoldingBodies(Request req) {
+        try {
+            return dispatch(req);
+        } finally {
+            releaseBodyMemory();
+        }
+    }
+
     private Reply dispatch(Request req) {
         String path = req.getHttpURI().getDecodedPath();
         if (path == null || !path.startsWith(PREFIX)) {
@@ -200,8 +259,8 @@ public final class ApiHandler extends Handler.Abstract {
             return Reply.json(200, Map.of("authid", who.toString()));
         }
         if (seg.equals(List.of("benchmark", "upload")) && method.equals("POST")) {
-            // TLS upload speed for 'coffer benchmark': the body is read and thrown away
-            return Reply.json(200, Map.of("bytes", body(req, BackupSession.MAX_INDEX).length));
+            // TLS upload speed for 'coffer benchmark': the body is read and thrown away as it comes
+            return Reply.json(200, Map.of("bytes", discardBody(req, BackupSession.MAX_INDEX)));
         }
         if (seg.equals(List.of("datastores")) && method.equals("GET")) {
             return listDatastores(cfg, who);
@@ -741,6 +800,7 @@ public final class ApiHandler extends Handler.Abstract {
         if (announced > limit) {
             throw new ApiException(413, "too-large", "request body of " + announced + " bytes exceeds the limit of " + limit);
         }
+        reserveBodyMemory(announced >= 0 ? announced : limit);
         try (InputStream in = Content.Source.asInputStream(req)) {
             byte[] b = in.readNBytes(limit + 1);
             if (b.length > limit) {

@@ -31,6 +31,8 @@ final class BackupSession {
     static final String INDEX_SUFFIX = ".cidx";
     static final int MAX_INDEX = 256 << 20;
     static final int MAX_OTHER = 1 << 20;
+    /** Files one snapshot may hold (indexes, the manifest, escrow.json). */
+    static final int MAX_FILES = 4096;
 
     record FileInfo(byte[] sha256, long size, int chunks, long dataSize, byte[] indexSha256) {
     }
@@ -208,6 +210,9 @@ final class BackupSession {
     }
 
     private FileInfo storeFile(String name, byte[] data) {
+        if (files.size() >= MAX_FILES && !files.containsKey(name)) {
+            throw new ApiException(413, "too-large", "a snapshot holds at most " + MAX_FILES + " files");
+        }
         FileInfo info;
         if (name.endsWith(INDEX_SUFFIX)) {
             info = checkIndex(name, data);

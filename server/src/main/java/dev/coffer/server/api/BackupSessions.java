@@ -46,10 +46,18 @@ final class BackupSessions implements AutoCloseable {
         return ds + "\0" + g.path();
     }
 
+    /** Sessions one AUTHID may have open at once (each holds a snapshot writer and its locks). */
+    static final int MAX_SESSIONS_PER_AUTHID = 16;
+
     BackupSession begin(String dsName, Datastore ds, AuthId who, BackupGroup g, Instant time, CryptMode mode,
             boolean requireEncryption, Supplier<Set<ChunkId>> readable) {
         String key = groupKey(dsName, g);
         synchronized (this) {
+            long mine = byId.values().stream().filter(s -> s.owner.equals(who)).count();
+            if (mine >= MAX_SESSIONS_PER_AUTHID) {
+                throw new ApiException(429, "too-many-requests", who + " has " + mine
+                        + " backup sessions open, the most allowed; finish or abort one first");
+            }
             BackupSession running = byGroup.get(key);
             if (running != null) {
                 throw ApiException.conflict("a backup of group " + g + " is already running (session started by "
