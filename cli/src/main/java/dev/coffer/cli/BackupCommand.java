@@ -145,13 +145,15 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     /**
-     * Creates the default key file for a first backup. Refused when the datastore already holds encrypted
-     * snapshots this client can see: their key is then what is missing (a backup run under another HOME, a
-     * reinstalled host), and a new key would quietly start a second, unrelated set of backups.
+     * Creates the default key file for a first backup. Refused when the group being backed up already has
+     * snapshots made with a key: that key is then what is missing (a backup run under another HOME, a
+     * reinstalled host), and a new key would quietly start a second, unrelated set of backups. Other groups
+     * (other hosts, each with a key of its own) do not count.
      */
     private DataKey createKey(PrintWriter err, Repository r) {
         java.util.Set<String> fingerprints = new java.util.TreeSet<>();
-        List<dev.coffer.store.SnapshotRef> all = new java.util.ArrayList<>(r.snapshots(ns));
+        BackupGroup group = new BackupGroup(ns, backupType, backupId != null ? backupId : hostname());
+        List<dev.coffer.store.SnapshotRef> all = new java.util.ArrayList<>(r.snapshots(group)); // oldest first
         java.util.Collections.reverse(all);
         for (dev.coffer.store.SnapshotRef s : all.subList(0, Math.min(all.size(), 20))) {
             try {
@@ -164,8 +166,8 @@ final class BackupCommand implements Callable<Integer> {
             }
         }
         if (!fingerprints.isEmpty()) {
-            throw new dev.coffer.core.CofferException("no key file at " + key.path() + ", and " + r.location()
-                    + " already has encrypted snapshots made with key " + String.join(", key ", fingerprints)
+            throw new dev.coffer.core.CofferException("no key file at " + key.path() + ", and group " + group + " in "
+                    + r.location() + " already has snapshots made with key " + String.join(", key ", fingerprints)
                     + "; nothing was backed up",
                     "point --keyfile or COFFER_KEYFILE at that key, or bring it back with 'coffer key import' (paper key) "
                             + "or 'coffer key combine' (recovery shares); to start a separate set of backups with a new "

@@ -274,18 +274,22 @@ final class KeyCommand implements Runnable {
         }
     }
 
-    /** Writes a file holding key material: 0600, never over an existing file. */
     /**
      * Writes a new file, mode 0600 from its creation, never over an existing one, and makes it durable (the
      * file, then its directory) before returning: these files (a master private key, recovery shares) may be
      * the only copy of what they hold. A file that cannot be written whole is removed.
      */
     static void writePrivate(java.nio.file.Path p, byte[] bytes) {
+        writeDurably(p, bytes, "rw-------");
+    }
+
+    /** {@link #writePrivate} with the given permissions (a public key may be read by others). */
+    static void writeDurably(java.nio.file.Path p, byte[] bytes, String permissions) {
         boolean created = false;
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.util.Set.of(
                 java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+                        java.nio.file.attribute.PosixFilePermissions.fromString(permissions)))) {
             created = true;
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {
@@ -388,7 +392,7 @@ final class KeyCommand implements Runnable {
                     throw new CofferException("the encrypted master private key does not open to the key just made; nothing was written");
                 }
                 writePrivate(priv, pem.getBytes(StandardCharsets.US_ASCII));
-                writePrivate(pub, MasterKey.publicPem(kp.getPublic()).getBytes(StandardCharsets.US_ASCII));
+                writeDurably(pub, MasterKey.publicPem(kp.getPublic()).getBytes(StandardCharsets.US_ASCII), "rw-r--r--");
             } finally {
                 Arrays.fill(pass, '\0');
             }

@@ -307,7 +307,7 @@ class KeyManagementTest {
         Cli.Result r = Cli.process(env, tmp, "backup", "s.cfar:" + src, "--backup-id", "h");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         assertThat(r.err()).contains("no key file at " + tmp.resolve("elsewhere/.config/coffer/encryption-key.json"))
-                .contains("already has encrypted snapshots made with key " + fp).contains("nothing was backed up")
+                .contains("group host/h in " + ds + " already has snapshots made with key " + fp).contains("nothing was backed up")
                 .contains("coffer key import").doesNotContain("Exception");
         assertThat(tmp.resolve("elsewhere/.config/coffer/encryption-key.json")).doesNotExist();
         Cli.Result list = ok(Cli.process(env, tmp, "snapshots"));
@@ -315,6 +315,10 @@ class KeyManagementTest {
         // an unencrypted backup needs no key and is not refused
         ok(Cli.process(env, tmp, "backup", "p.cfar:" + src, "--backup-id", "h", "--crypt-mode", "none"));
         assertThat(tmp.resolve("elsewhere/.config/coffer/encryption-key.json")).doesNotExist();
+        // another host (another group) starting its own backups in the same datastore gets its own key
+        Cli.Result other = ok(Cli.process(env, tmp, "backup", "s.cfar:" + src, "--backup-id", "other-host"));
+        assertThat(other.err()).contains("created encryption key");
+        assertThat(fingerprint(tmp.resolve("elsewhere/.config/coffer/encryption-key.json"))).isNotEqualTo(fp);
     }
 
     @Test

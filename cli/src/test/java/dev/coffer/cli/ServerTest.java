@@ -435,6 +435,18 @@ class ServerTest {
         // a second unencrypted upload of the same content simply finds it
         assertThat(rawBytes("PUT", alice + "chunk/" + x.hex(), "alice!nightly", real).statusCode()).isEqualTo(204);
         assertThat(Files.readAllBytes(stored)).isEqualTo(real);
+        // a stored encrypted chunk that rotted is healed by the next upload of it, not held against it
+        byte[] data = Trees.random(9, 700);
+        var y = encCodec.idOf(data, 0, data.length);
+        byte[] good = encCodec.encodeChunk(y, data, 0, data.length).blob();
+        Path yFile = tmp.resolve("ds1/.chunks/" + y.hex().substring(0, 4) + "/" + y.hex());
+        assertThat(rawBytes("PUT", bob + "chunk/" + y.hex(), "bob!nightly", good).statusCode()).isEqualTo(204);
+        byte[] rotten = good.clone();
+        rotten[rotten.length - 3] ^= 1;
+        Files.write(yFile, rotten);
+        HttpResponse<String> heal = rawBytes("PUT", bob + "chunk/" + y.hex(), "bob!nightly", good);
+        assertThat(heal.statusCode()).as(heal.body()).isEqualTo(204);
+        assertThat(Files.readAllBytes(yFile)).isEqualTo(good);
         assertThat(raw("DELETE", bob, "bob!nightly", null).statusCode()).isEqualTo(204);
         assertThat(raw("DELETE", alice, "alice!nightly", null).statusCode()).isEqualTo(204);
     }

@@ -162,41 +162,58 @@ final class BackupSession {
                 throw ApiException.badRequest(e.getMessage());
             }
         }
-        if (!ds.insertChunk(cid, blob, 0, blob.length) && !storedCopyFits(cid, info.encrypted())) {
-            if (info.encrypted()) {
+        for (int attempt = 1; !ds.insertChunk(cid, blob, 0, blob.length); attempt++) {
+            Stored stored = stored(cid, info.encrypted());
+            if (stored == Stored.FITS) {
+                break;
+            }
+            if (stored == Stored.INTACT_UNENCRYPTED) {
                 throw new ApiException(409, "refused", "chunk " + cid.hex()
                         + " is stored unencrypted in this datastore; an encrypted chunk cannot take its id");
             }
-            // what is stored under this id is not this content: the checked upload takes its place
-            ds.moveChunkAside(cid);
-            ds.insertChunk(cid, blob, 0, blob.length);
+            if (attempt == 3) {
+                throw new ApiException(503, "busy", "chunk " + cid.hex() + " keeps changing in the datastore; try again");
+            }
+            if (stored == Stored.REPLACEABLE) {
+                // what is stored under this id is damaged or not this content: the checked upload takes its place
+                ds.moveChunkAside(cid);
+            }
         }
         known.add(cid);
         uploadedBytes.addAndGet(blob.length);
     }
 
-    /**
-     * Whether the stored copy of a chunk could be what this session uploads: of the same encryption, and when
-     * unencrypted, intact and matching its id. An encrypted copy cannot be checked without the key.
-     */
-    private boolean storedCopyFits(ChunkId cid, boolean encrypted) {
+    /** What the datastore holds under an id an upload found taken. */
+    private enum Stored {
+        /** Could be what the upload holds: of its encryption, and when unencrypted, intact and matching the id. */
+        FITS,
+        /** An intact unencrypted chunk that matches its id, under which an encrypted upload came. */
+        INTACT_UNENCRYPTED,
+        /** Damaged, not a data chunk, of the other encryption, or unencrypted and not matching its id. */
+        REPLACEABLE,
+        /** Gone meanwhile (moved aside by a verify, say). */
+        MISSING
+    }
+
+    private Stored stored(ChunkId cid, boolean encrypted) {
         byte[] stored;
         try {
             stored = ds.readChunk(cid);
         } catch (dev.coffer.store.ChunkMissingException e) {
-            return true; // removed meanwhile: the next reference will find it missing, as for any chunk
+            return Stored.MISSING;
         }
         try {
             BlobCodec.BlobInfo s = BlobCodec.inspect(stored);
-            if (s.kind() != BlobCodec.KIND_CHUNK || s.encrypted() != encrypted) {
-                return false;
+            if (s.kind() != BlobCodec.KIND_CHUNK) {
+                return Stored.REPLACEABLE;
             }
-            if (!encrypted) {
+            if (!s.encrypted()) {
                 new BlobCodec(CryptMode.NONE, null).decodeChunk(cid, stored);
+                return encrypted ? Stored.INTACT_UNENCRYPTED : Stored.FITS;
             }
-            return true;
+            return encrypted ? Stored.FITS : Stored.REPLACEABLE; // an encrypted copy cannot be checked without the key
         } catch (CorruptDataException e) {
-            return false;
+            return Stored.REPLACEABLE;
         }
     }
 

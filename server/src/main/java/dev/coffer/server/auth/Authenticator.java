@@ -165,6 +165,9 @@ public final class Authenticator {
             if (failures.size() > 100_000) {
                 failures.values().removeIf(v -> v[0] <= 1);
             }
+            if (failures.size() > 100_000) {
+                failures.clear(); // addresses beyond counting: the per-request delay still holds
+            }
         }
         LOG.warning("authentication failed for " + claimedId(authorization) + " from " + remote
                 + " (" + f[0] + " recent failures)");

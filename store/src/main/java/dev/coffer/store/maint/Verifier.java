@@ -72,6 +72,9 @@ public final class Verifier {
     /** Chunks found good in this run, for indexes of encrypted and of other snapshots: about 41 bytes each (see {@link IdSet}). */
     private final IdSet good = new IdSet();
     private final IdSet goodPlain = new IdSet();
+    /** Chunks found of the other crypt mode than an index of mode ENCRYPT, and than one of another mode. */
+    private final Map<ChunkId, String> wrongForEncrypted = new HashMap<>();
+    private final Map<ChunkId, String> wrongForPlain = new HashMap<>();
     /** Chunks found bad in this run, with the error, so each is reported (and moved aside) once. */
     private final Map<ChunkId, String> bad = new HashMap<>();
     private final byte[] scratch = new byte[ChunkId.LENGTH];
@@ -154,13 +157,19 @@ public final class Verifier {
         if (bad.containsKey(id)) {
             return bad.get(id);
         }
+        Map<ChunkId, String> wrongFor = mode == CryptMode.ENCRYPT ? wrongForEncrypted : wrongForPlain;
+        if (wrongFor.containsKey(id)) {
+            return wrongFor.get(id);
+        }
         String err = null;
         try {
             check.check(id, ds.readChunk(id), mode);
         } catch (ChunkMissingException e) {
             err = e.getMessage();
         } catch (WrongModeException e) {
-            return e.getMessage(); // this snapshot's fault, not the chunk's: neither moved aside nor remembered as bad
+            // the index's fault, not the chunk's: not moved aside, and remembered for this mode only
+            wrongFor.put(id, e.getMessage());
+            return e.getMessage();
         } catch (CorruptDataException e) {
             String msg = e.getMessage().startsWith("chunk ") ? e.getMessage()
                     : "chunk " + id.hex() + ": " + e.getMessage().replaceFirst("^blob: ", "");
