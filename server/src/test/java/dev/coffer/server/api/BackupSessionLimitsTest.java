@@ -79,6 +79,7 @@ class BackupSessionLimitsTest {
                 sessions.abort(s);
             }
         } finally {
+            sessions.close();
             delete(dir);
         }
     }
