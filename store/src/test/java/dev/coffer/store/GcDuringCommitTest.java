@@ -28,11 +28,7 @@ class GcDuringCommitTest {
     void aCollectionDuringAnotherProcesssCommitKeepsItsChunks() throws Exception {
         Path root = tmp.resolve("store");
         Datastore.create(root).close();
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), CommittingWriterMain.class.getName(),
-                root.toString(), "slow"));
-        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process child = KilledWriterTest.startJava(CommittingWriterMain.class, root.toString(), "slow");
         try (Datastore store = Datastore.open(root)) {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();

@@ -23,16 +23,21 @@ class KilledWriterTest {
     @TempDir
     Path tmp;
 
+    /** Runs {@code main} in a JVM of its own on this test's class path; its errors go to this one's. */
+    static Process startJava(Class<?> main, String... args) throws java.io.IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
     @Test
     void killedWriterLeavesNoSnapshot() throws Exception {
         Path root = tmp.resolve("store");
         Datastore.create(root).close();
 
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KillableWriterMain.class.getName(),
-                root.toString(), GROUP.id(), T.toString()));
-        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process child = startJava(KillableWriterMain.class, root.toString(), GROUP.id(), T.toString());
         try (Datastore store = Datastore.open(root)) {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
