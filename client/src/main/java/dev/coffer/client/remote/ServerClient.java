@@ -192,17 +192,87 @@ public final class ServerClient implements AutoCloseable {
         }
     }
 
-    /** One request; a non-2xx answer becomes a CofferException with the server's message. */
+    /** Tries of one request that the server answers 503 {@code busy}, the first included. */
+    static final int BUSY_TRIES = 8;
+    /** The longest wait before a retry, whatever the server's {@code Retry-After} says. */
+    static final long MAX_RETRY_DELAY_MS = 30_000;
+
+    /**
+     * One request; a non-2xx answer becomes a CofferException with the server's message. A 503 {@code busy}
+     * answer (the server is holding as many uploads as it may, or a chunk changed under it) means the server
+     * did nothing with the request, so it is sent again, up to {@link #BUSY_TRIES} times in all, after the
+     * delay the server's {@code Retry-After} names or else 1, 2, 4 … seconds (at most 30 s each).
+     */
     public byte[] send(String method, String path, String contentType, byte[] body) {
+        long waitedMs = 0;
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<byte[]> r = sendOnce(method, path, contentType, body);
+            int status = r.statusCode();
+            if (status / 100 == 2) {
+                return r.body();
+            }
+            Error e = Error.of(r);
+            if (status == 503 && "busy".equals(e.code()) && attempt < BUSY_TRIES) {
+                long delay = retryDelayMs(r.headers().firstValue("Retry-After").orElse(null), attempt);
+                sleep(delay);
+                waitedMs += delay;
+                continue;
+            }
+            throw failure(status, e.message(), status == 503 && "busy".equals(e.code()) ? attempt : 0, waitedMs);
+        }
+    }
+
+    /** The server's JSON error, or the status line when the body is not one. */
+    private record Error(String code, String message) {
+        static Error of(HttpResponse<byte[]> r) {
+            try {
+                JsonNode n = JSON.readTree(r.body());
+                if (n != null && n.path("error").path("message").isTextual()) {
+                    return new Error(n.path("error").path("code").asText(""), n.path("error").path("message").asText());
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // keep the status line
+            }
+            return new Error("", "HTTP " + r.statusCode());
+        }
+    }
+
+    /**
+     * Milliseconds to wait before try {@code attempt + 1}: {@code Retry-After} in seconds when the server sent a
+     * usable one (an HTTP date is not used), else 2^(attempt-1) seconds; never more than {@link #MAX_RETRY_DELAY_MS}.
+     */
+    static long retryDelayMs(String retryAfter, int attempt) {
+        if (retryAfter != null) {
+            try {
+                long s = Long.parseLong(retryAfter.strip());
+                if (s >= 0) {
+                    return Math.min(MAX_RETRY_DELAY_MS, s * 1000);
+                }
+            } catch (NumberFormatException ignored) {
+                // fall back to the backoff
+            }
+        }
+        return Math.min(MAX_RETRY_DELAY_MS, 1000L << Math.min(attempt - 1, 15));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CofferException("interrupted");
+        }
+    }
+
+    private HttpResponse<byte[]> sendOnce(String method, String path, String contentType, byte[] body) {
         HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create("https://" + url.endpoint() + "/api/v1/" + path))
                 .timeout(Duration.ofMinutes(10)).header("Authorization", authorization)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             rb.header("Content-Type", contentType);
         }
-        HttpResponse<byte[]> r;
         try {
-            r = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             String seen = trust.seen();
             if (seen != null && !seen.equals(fingerprint)) {
@@ -220,27 +290,22 @@ public final class ServerClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CofferException("interrupted");
         }
-        int status = r.statusCode();
-        if (status / 100 == 2) {
-            return r.body();
-        }
-        String message = "HTTP " + status;
-        try {
-            JsonNode n = JSON.readTree(r.body());
-            if (n != null && n.path("error").path("message").isTextual()) {
-                message = n.path("error").path("message").asText();
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // keep the status line
-        }
-        throw switch (status) {
+    }
+
+    private CofferException failure(int status, String message, int busyTries, long waitedMs) {
+        return switch (status) {
             case 401 -> new CofferException("the server refused the credentials of " + url.authId() + ": " + message,
                     "check COFFER_PASSWORD (the user's password, or the token's secret for USER!TOKEN)");
             case 403 -> new CofferException("permission denied: " + message,
                     "ask the server's administrator for a role that allows this ('coffer server acl set')");
             case 404 -> new CofferException(message);
             case 413 -> new CofferException("the server refused an oversized request: " + message);
-            default -> new CofferException("the server refused the request (" + status + "): " + message);
+            case 429 -> new CofferException("the server refused the request (429): " + message,
+                    "wait a few minutes before trying again, and check COFFER_PASSWORD if logins failed");
+            default -> busyTries > 0
+                    ? new CofferException("the server stayed busy through " + busyTries + " tries over " + (waitedMs + 999) / 1000
+                            + " s: " + message, "try again later, or when fewer backups run against this server at once")
+                    : new CofferException("the server refused the request (" + status + "): " + message);
         };
     }
 

@@ -131,6 +131,8 @@ public final class ApiHandler extends Handler.Abstract {
      * requests together hold at most a quarter of the heap (at least 64 MiB) of them; a request that finds no
      * room within 60 s is answered 503. Counted in KiB; released when the request has been handled.
      */
+    /** The {@code Retry-After} of a 503 answer, in seconds. */
+    static final String RETRY_AFTER_SECONDS = "2";
     private static final int BODY_BUDGET_KIB = (int) Math.min(Integer.MAX_VALUE,
             Math.max(64L << 10, Runtime.getRuntime().maxMemory() / 4 / 1024));
     private static final java.util.concurrent.Semaphore BODY_BUDGET = new java.util.concurrent.Semaphore(BODY_BUDGET_KIB);
@@ -203,6 +205,10 @@ public final class ApiHandler extends Handler.Abstract {
             reply = error(500, "internal", "internal server error; the server log has the details");
         }
         response.setStatus(reply.status());
+        if (reply.status() == 503) {
+            // nothing was done with the request: the client may send it again (design.md 14.4)
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
         if (reply.body() == null) {
             callback.succeeded();
             return true;
