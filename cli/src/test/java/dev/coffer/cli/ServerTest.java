@@ -218,7 +218,15 @@ class ServerTest {
         // nor write into it
         Cli.Result hijack = inProcess(alice, "backup", "d.cfar:" + src, "--backup-id", "bobhost");
         assertThat(hijack.code()).isEqualTo(1);
-        assertThat(hijack.err()).contains("permission denied").contains("belongs to bob!nightly");
+        assertThat(hijack.err()).contains("permission denied")
+                .contains("belongs to another owner, not to alice!nightly").doesNotContain("bob!");
+        // a caller who may list the group's snapshots (and so sees its owner there) is told whose it is
+        HttpResponse<String> rootBackup = raw("POST", "datastore/store1/backup", "root",
+                "{\"type\":\"host\",\"id\":\"bobhost\",\"time\":\"" + java.time.Instant.now().toString().substring(0, 19) + "Z\","
+                + "\"crypt-mode\":\"encrypt\"}");
+        assertThat(rootBackup.statusCode()).as(rootBackup.body()).isEqualTo(403);
+        assertThat(JSON.readTree(rootBackup.body()).path("error").path("message").asText())
+                .isEqualTo("group host/bobhost in datastore store1 belongs to bob!nightly, not to root");
 
         // raw API: exactly 403
         HttpResponse<String> del = raw("DELETE", "datastore/store1/snapshot?snapshot=" + snap, "bob!nightly", null);
@@ -677,6 +685,54 @@ class ServerTest {
         JsonNode e = JSON.readTree(r.body()).path("error");
         assertThat(e.path("code").asText()).isEqualTo(code);
         assertThat(e.path("message").asText()).isNotBlank();
+    }
+
+    @Test
+    void errorsNameDatastoresNotTheServersPaths() throws Exception {
+        Path dir = tmp.resolve("doomed-store");
+        new ServerAdmin(config).createDatastore("doomed", dir, false);
+        new ServerAdmin(config).setAcl("/datastore/doomed", "DatastoreBackup", "alice");
+        // its marker file is damaged: the error says so, naming the datastore and the file inside it
+        Files.writeString(dir.resolve(".coffer-datastore"), "not json");
+        HttpResponse<String> r = raw("GET", "datastore/doomed/snapshots", "alice", null);
+        String message = JSON.readTree(r.body()).path("error").path("message").asText();
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(500);
+        assertThat(message).startsWith("<datastore doomed>/.coffer-datastore is corrupt")
+                .doesNotContain(tmp.toString()).doesNotContain(dir.toRealPath().toString());
+        // gone altogether
+        Files.delete(dir.resolve(".coffer-datastore"));
+        Files.walk(dir).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        r = raw("GET", "datastore/doomed/snapshots", "alice", null);
+        assertThat(r.body()).doesNotContain(tmp.toString()).contains("<datastore doomed>");
+        assertThat(r.statusCode()).isBetween(400, 599);
+    }
+
+    @Test
+    void aDamagedConfigurationRefusesEveryRequestWithoutSayingWhereItIs() throws Exception {
+        Path acl = config.path().resolve(ConfigDir.ACL);
+        byte[] good = Files.readAllBytes(acl);
+        try {
+            // an administrator's hand edit goes wrong
+            Files.writeString(acl, "{\"/datastore/store1\": [");
+            for (String who : new String[] {null, "alice", "root"}) {
+                HttpResponse<String> r = raw("GET", "datastores", who, null);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+                JsonNode err = JSON.readTree(r.body()).path("error");
+                assertThat(err.path("code").asText()).isEqualTo("unavailable");
+                assertThat(err.path("message").asText()).isEqualTo("the server cannot read its configuration and refuses "
+                        + "every request until it can; its administrator will find the reason in the server log");
+                assertThat(r.headers().firstValue("Retry-After")).hasValue("2");
+            }
+            // the client says what the server said, once: "unavailable" is not retried
+            Cli.Result list = inProcess(env(newHome("cfg"), "alice", "store1"), "snapshots");
+            assertThat(list.code()).isEqualTo(1);
+            assertThat(list.err()).contains("cannot read its configuration").doesNotContain(config.path().toString())
+                    .doesNotContain("Exception");
+        } finally {
+            Files.write(acl, good);
+        }
+        // mended: served again
+        assertThat(raw("GET", "datastores", "alice", null).statusCode()).isEqualTo(200);
     }
 
     static HttpResponse<String> raw(String method, String path, String authid, String json) throws Exception {

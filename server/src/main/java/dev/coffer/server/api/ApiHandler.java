@@ -186,20 +186,20 @@ public final class ApiHandler extends Handler.Abstract {
         try {
             reply = dispatchHoldingBodies(request);
         } catch (ApiException e) {
-            reply = error(e.status(), e.code(), e.getMessage());
+            reply = error(e.status(), e.code(), redact(e.getMessage()));
             if (e.status() == 401) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"coffer\", charset=\"UTF-8\"");
             }
         } catch (SnapshotNotFoundException e) {
-            reply = error(404, "not-found", e.getMessage());
+            reply = error(404, "not-found", redact(e.getMessage()));
         } catch (ChunkMissingException e) {
-            reply = error(404, "not-found", e.getMessage());
+            reply = error(404, "not-found", redact(e.getMessage()));
         } catch (DatastoreBusyException e) {
-            reply = error(409, "busy", e.getMessage());
+            reply = error(409, "busy", redact(e.getMessage()));
         } catch (CorruptDataException e) {
-            reply = error(500, "corrupt", e.getMessage());
+            reply = error(500, "corrupt", redact(e.getMessage()));
         } catch (CofferException e) {
-            reply = error(409, "refused", e.getMessage());
+            reply = error(409, "refused", redact(e.getMessage()));
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "internal error on " + request.getMethod() + " " + request.getHttpURI().getPath(), e);
             reply = error(500, "internal", "internal server error; the server log has the details");
@@ -217,6 +217,66 @@ public final class ApiHandler extends Handler.Abstract {
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, reply.body().length);
         response.write(true, ByteBuffer.wrap(reply.body()), callback);
         return true;
+    }
+
+    /**
+     * The message with the server's own paths replaced: a datastore's directory by {@code <datastore NAME>}, the
+     * config directory by {@code <config>}. Callers learn what went wrong, not where the server keeps its files.
+     */
+    String redact(String message) {
+        if (message == null) {
+            return null;
+        }
+        List<String[]> paths = new ArrayList<>();
+        ServerConfig cfg = config.lastGood();
+        if (cfg != null) {
+            for (Map.Entry<String, ServerConfig.DatastoreEntry> e : cfg.datastores().entrySet()) {
+                String p = e.getValue().path();
+                String label = "<datastore " + e.getKey() + ">";
+                paths.add(new String[] {p, label});
+                paths.add(new String[] {java.nio.file.Path.of(p).toAbsolutePath().normalize().toString(), label});
+                try {
+                    paths.add(new String[] {java.nio.file.Path.of(p).toRealPath().toString(), label});
+                } catch (java.io.IOException | RuntimeException ignored) {
+                    // gone or unreadable: its configured name is all a message can hold
+                }
+            }
+        }
+        paths.add(new String[] {config.path().toAbsolutePath().normalize().toString(), "<config>"});
+        // longest first, so that a path inside another one is replaced whole
+        paths.sort((a, b) -> Integer.compare(b[0].length(), a[0].length()));
+        String out = message;
+        for (String[] p : paths) {
+            if (p[0].length() > 1) {
+                out = out.replace(p[0], p[1]);
+            }
+        }
+        return out;
+    }
+
+    /** The last configuration error logged, so that a damaged file is logged once, not on every request. */
+    private volatile String loggedConfigError;
+
+    /**
+     * The configuration for one request. While its files cannot be read (an administrator's edit went wrong) the
+     * server refuses every request, signed in or not, rather than go on with rules that may no longer hold; the
+     * reason goes to the log, not to callers.
+     */
+    private ServerConfig configOrRefuse() {
+        try {
+            ServerConfig cfg = config.current();
+            loggedConfigError = null;
+            return cfg;
+        } catch (CofferException e) {
+            String m = e.getMessage();
+            if (!m.equals(loggedConfigError)) {
+                loggedConfigError = m;
+                LOG.severe("refusing every request until the configuration can be read: " + m
+                        + (e.hint() == null ? "" : " (" + e.hint() + ")"));
+            }
+            throw new ApiException(503, "unavailable", "the server cannot read its configuration and refuses every "
+                    + "request until it can; its administrator will find the reason in the server log");
+        }
     }
 
     static Reply error(int status, String code, String message) {
@@ -249,7 +309,7 @@ public final class ApiHandler extends Handler.Abstract {
         if (seg.equals(List.of("ping"))) {
             return Reply.json(200, Map.of("server", "coffer", "version", version));
         }
-        ServerConfig cfg = config.current();
+        ServerConfig cfg = configOrRefuse();
         String remote = Request.getRemoteAddr(req);
         AuthId who;
         try {
@@ -661,8 +721,11 @@ public final class ApiHandler extends Handler.Abstract {
         }
         String owner = c.ds().claimGroupOwner(g, c.who().toString());
         if (!AuthId.isValid(owner) || !Access.ownsGroup(c.who(), AuthId.parse(owner))) {
-            throw ApiException.forbidden("group " + g + " in datastore " + c.dsName() + " belongs to " + owner
-                    + ", not to " + c.who());
+            // the owner is named only to a caller who may see it in the snapshot list anyway
+            Set<Privilege> p = Access.privileges(c.cfg(), c.who(), AclPath.of(c.dsName(), g.ns()));
+            boolean mayKnow = p.contains(Privilege.AUDIT) || p.contains(Privilege.READ);
+            throw ApiException.forbidden("group " + g + " in datastore " + c.dsName() + " belongs to "
+                    + (mayKnow ? owner : "another owner") + ", not to " + c.who());
         }
         AuthId who = c.who();
         String dsName = c.dsName();

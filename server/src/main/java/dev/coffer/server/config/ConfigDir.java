@@ -91,6 +91,12 @@ public final class ConfigDir {
         return dir.resolve(TLS_DIR);
     }
 
+    /** The configuration last read successfully, or null before the first. */
+    public ServerConfig lastGood() {
+        Loaded l = loaded;
+        return l == null ? null : l.config();
+    }
+
     /** The configuration as it is on disk now: re-read only when one of its files was replaced. */
     public ServerConfig current() {
         Loaded l = loaded;
