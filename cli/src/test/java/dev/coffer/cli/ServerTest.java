@@ -278,6 +278,40 @@ class ServerTest {
     }
 
     @Test
+    void anAbortedFirstSessionLeavesItsGroupUnclaimed() throws Exception {
+        String begin = "{\"type\":\"host\",\"id\":\"claimed\",\"time\":\"2026-01-01T00:00:00Z\",\"crypt-mode\":\"encrypt\"}";
+        Path ownerFile = tmp.resolve("ds1/host/claimed/owner");
+        HttpResponse<String> a = raw("POST", "datastore/store1/backup", "alice!nightly", begin);
+        assertThat(a.statusCode()).as(a.body()).isEqualTo(201);
+        assertThat(Files.readString(ownerFile).strip()).isEqualTo("alice!nightly");
+        // while it runs, the group is alice's token's
+        HttpResponse<String> early = raw("POST", "datastore/store1/backup", "bob!nightly", begin);
+        assertThat(early.statusCode()).isEqualTo(403);
+        // a second session of the same group is refused, and that refusal does not drop the running one's claim
+        assertThat(raw("POST", "datastore/store1/backup", "alice!nightly", begin).statusCode()).isEqualTo(409);
+        assertThat(ownerFile).exists();
+        String sid = JSON.readTree(a.body()).path("session").asText();
+        assertThat(raw("DELETE", "datastore/store1/backup/" + sid, "alice!nightly", null).statusCode()).isEqualTo(204);
+        assertThat(ownerFile).as("nothing was backed up, so nothing is owned").doesNotExist();
+
+        // bob may now back the group up, and it is his from then on
+        Path src = source("claimed", "claimed-marker");
+        Map<String, String> bob = env(newHome("claimed-bob"), "bob!nightly", "store1");
+        assertThat(inProcess(bob, "key", "create", "--kdf", "none").code()).isZero();
+        Cli.Result b = inProcess(bob, "backup", "d.cfar:" + src, "--backup-id", "claimed");
+        assertThat(b.code()).as(b.err()).isZero();
+        assertThat(Files.readString(ownerFile).strip()).isEqualTo("bob!nightly");
+        // an aborted later session leaves the claim of a group that has snapshots alone
+        HttpResponse<String> again = raw("POST", "datastore/store1/backup", "bob!nightly",
+                begin.replace("2026-01-01T00:00:00Z", java.time.Instant.now().toString().substring(0, 19) + "Z"));
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+        assertThat(raw("DELETE", "datastore/store1/backup/" + JSON.readTree(again.body()).path("session").asText(), "bob!nightly",
+                null).statusCode()).isEqualTo(204);
+        assertThat(Files.readString(ownerFile).strip()).isEqualTo("bob!nightly");
+        assertThat(raw("POST", "datastore/store1/backup", "alice!nightly", begin).statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void wrongFingerprintIsRefusedBeforeAnyCredentialIsSent() throws Exception {
         Map<String, String> e = env(newHome("fp"), "alice", "store1");
         e.put("COFFER_FINGERPRINT", "00".repeat(32));

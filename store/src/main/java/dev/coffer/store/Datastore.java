@@ -1190,6 +1190,34 @@ public final class Datastore implements AutoCloseable {
         }
     }
 
+    /**
+     * Forgets {@code owner}'s claim on a group that holds nothing: no snapshot, and no snapshot being written
+     * (by this process or another). A first backup that was aborted so leaves the group free for whoever backs
+     * it up first, as if it had never started. Returns whether the claim was removed.
+     */
+    public boolean releaseGroupOwner(BackupGroup group, String owner) {
+        ensureOpen();
+        Path dir = groupDir(group);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Locks.GroupLock _ = Locks.lockGroup(dir)) {
+            if (!owner.equals(groupOwner(group))) {
+                return false;
+            }
+            if (!listNames(dir, n -> true).isEmpty()) {
+                return false; // a snapshot, or a writer's directory (live, or left for the collector)
+            }
+            Files.delete(dir.resolve(OWNER));
+            AtomicFiles.fsyncDir(dir);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw IoErrors.fail("cannot release the owner of group " + group, e);
+        }
+    }
+
     // ---------------------------------------------------------------- locking
 
     /**

@@ -731,8 +731,14 @@ public final class ApiHandler extends Handler.Abstract {
         String dsName = c.dsName();
         Datastore ds = c.ds();
         ServerConfig cfg = c.cfg();
-        BackupSession s = sessions.begin(dsName, ds, who, g, time, mode, c.entry().requireEncryption(),
-                () -> readableChunks(cfg, who, dsName, ds, g));
+        BackupSession s;
+        try {
+            s = sessions.begin(dsName, ds, who, g, time, mode, c.entry().requireEncryption(),
+                    () -> readableChunks(cfg, who, dsName, ds, g));
+        } catch (RuntimeException e) {
+            BackupSessions.releaseClaim(ds, g, who);
+            throw e;
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("session", s.id);
         m.put("snapshot", s.ref().name());

@@ -86,12 +86,17 @@ final class BackupSessions implements AutoCloseable {
 
     SnapshotRef finish(BackupSession s) {
         synchronized (s) {
+            boolean committed = false;
             try {
                 SnapshotRef r = s.finish();
+                committed = true;
                 LOG.info("backup session " + s.id + " finished: " + s.datastore + ":" + r.name());
                 return r;
             } finally {
                 if (s.isClosed()) {
+                    if (!committed) {
+                        releaseClaim(s.ds, s.group, s.owner);
+                    }
                     remove(s);
                 }
             }
@@ -103,8 +108,23 @@ final class BackupSessions implements AutoCloseable {
             if (!s.isClosed()) {
                 s.abort();
                 LOG.info("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name() + " aborted");
+                releaseClaim(s.ds, s.group, s.owner);
             }
             remove(s);
+        }
+    }
+
+    /**
+     * Drops {@code who}'s claim on a group that its aborted (or refused) first session leaves empty, so that the
+     * claim does not outlive a backup that never happened (design.md 14.5).
+     */
+    static void releaseClaim(Datastore ds, BackupGroup g, AuthId who) {
+        try {
+            if (ds.releaseGroupOwner(g, who.toString())) {
+                LOG.info("group " + g + " has no snapshot: its claim by " + who + " is dropped");
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("could not drop the claim of " + who + " on the empty group " + g + ": " + e.getMessage());
         }
     }
 
