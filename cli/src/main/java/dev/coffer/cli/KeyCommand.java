@@ -384,7 +384,7 @@ final class KeyCommand implements Runnable {
                     MIN_PASSPHRASE, "choose a longer one");
             java.security.KeyPair kp = MasterKey.generate(bits);
             try {
-                java.nio.file.Files.createDirectories(dir);
+                dev.coffer.core.util.DurableDirs.create(dir, null);
                 String pem = MasterKey.privatePem(kp.getPrivate(), pass);
                 // the private key must open with its passphrase before it is written: it is the only copy
                 java.security.PrivateKey back = MasterKey.readPrivate(pem, pass, priv.toString());
@@ -419,7 +419,7 @@ final class KeyCommand implements Runnable {
             String text = read(pem, "master public key");
             java.security.PublicKey k = MasterKey.readPublic(text, pem.toString());
             java.nio.file.Path dest = Env.masterPublicKey();
-            java.nio.file.Files.createDirectories(dest.getParent());
+            dev.coffer.core.util.DurableDirs.create(dest.getParent(), null);
             dev.coffer.store.AtomicFiles.write(dest, MasterKey.publicPem(k).getBytes(StandardCharsets.US_ASCII), null);
             spec.commandLine().getOut().println("encrypted backups now escrow their key to master key "
                     + MasterKey.fingerprint(k) + " (" + dest + ")");
@@ -514,7 +514,7 @@ final class KeyCommand implements Runnable {
                     throw new CofferException(dir.resolve("share-" + i + "-of-" + shares + ".txt") + " exists; refusing to overwrite it");
                 }
             }
-            java.nio.file.Files.createDirectories(dir);
+            dev.coffer.core.util.DurableDirs.create(dir, null);
             java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
             for (RecoveryShare s : RecoveryShare.split(key.dataKey(), shares, threshold)) {
                 String base = "share-" + s.index() + "-of-" + shares;

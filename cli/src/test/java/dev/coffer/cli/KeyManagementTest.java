@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -346,6 +347,50 @@ class KeyManagementTest {
         assertThat(again.out()).contains("new 0 B in 0 chunks");
         ok(Cli.process(env, tmp, "restore", "latest", "s.cfar", tmp.resolve("r").toString()));
         Trees.assertSameTree(src, tmp.resolve("r"));
+    }
+
+    @Test
+    void changePassphraseThroughASymlinkRewritesTheKeyItLeadsTo() throws Exception {
+        Path real = tmp.resolve("vault/keys/encryption-key.json");
+        Files.createDirectories(real.getParent());
+        Path link = tmp.resolve("home/.config/coffer/encryption-key.json");
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", tmp.resolve("home").toString());
+        env.put("COFFER_REPOSITORY", ds.toString());
+        env.put("COFFER_KEYFILE", real.toString());
+        env.put("COFFER_KEY_PASSPHRASE", "old passphrase");
+        ok(Cli.process(env, tmp, "key", "create"));
+        String fp = fingerprint(real);
+        Files.createDirectories(link.getParent());
+        Files.createSymbolicLink(link, real);
+        env.put("COFFER_KEYFILE", link.toString());
+        env.put("COFFER_NEW_KEY_PASSPHRASE", "new passphrase");
+        ok(Cli.process(env, tmp, "key", "change-passphrase"));
+        assertThat(Files.isSymbolicLink(link)).as("the link is kept").isTrue();
+        assertThat(Files.readSymbolicLink(link)).isEqualTo(real);
+        assertThat(Files.getPosixFilePermissions(real)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(fingerprint(real)).isEqualTo(fp);
+        try (var left = Files.list(real.getParent())) {
+            assertThat(left.map(x -> x.getFileName().toString()).toList()).containsExactly("encryption-key.json");
+        }
+        // the file itself now takes the new passphrase, through the link or not
+        env.put("COFFER_KEYFILE", real.toString());
+        env.put("COFFER_KEY_PASSPHRASE", "new passphrase");
+        ok(Cli.process(env, tmp, "backup", "s.cfar:" + src, "--backup-id", "h"));
+        env.put("COFFER_KEY_PASSPHRASE", "old passphrase");
+        Cli.Result old = Cli.process(env, tmp, "key", "check");
+        assertThat(old.code()).isEqualTo(1);
+        assertThat(old.err()).contains("wrong passphrase");
+
+        // a link that leads nowhere is refused, and nothing is written
+        Path dangling = tmp.resolve("home/.config/coffer/dangling.json");
+        Files.createSymbolicLink(dangling, tmp.resolve("vault/keys/missing.json"));
+        env.put("COFFER_KEYFILE", dangling.toString());
+        Cli.Result r = Cli.process(env, tmp, "key", "change-passphrase");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).doesNotContain("Exception");
+        assertThat(tmp.resolve("vault/keys/missing.json")).doesNotExist();
+        assertThat(Files.isSymbolicLink(dangling)).isTrue();
     }
 
     @Test

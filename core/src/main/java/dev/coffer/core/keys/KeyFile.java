@@ -530,19 +530,29 @@ public final class KeyFile {
     /**
      * Writes the key file atomically: a temporary file in the same directory, created with mode 0600, is
      * written and fsynced, then linked to the name (or, with {@code overwrite}, renamed over it), and the
-     * directory is fsynced. Missing parent directories are created with mode 0700.
+     * directory is fsynced. Missing parent directories are created with mode 0700, each fsynced into its
+     * parent. Overwriting through a symbolic link replaces the file the link leads to and keeps the link.
      *
      * @throws CofferException {@code "key file <path> exists; refusing to overwrite it"}, or the I/O error
      */
     public void write(Path p, boolean overwrite) {
         Path target = p.toAbsolutePath();
-        Path dir = target.getParent();
         if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw exists(target);
         }
         try {
+            if (overwrite && Files.isSymbolicLink(target)) {
+                // replace the file the link points to (a key kept on another disk, say), not the link
+                target = target.toRealPath();
+            }
+        } catch (IOException e) {
+            throw new CofferException("cannot write key file " + target + ": it is a symbolic link that leads nowhere ("
+                    + reason(e) + ")", "point the link at the key file, or remove it");
+        }
+        Path dir = target.getParent();
+        try {
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                dev.coffer.core.util.DurableDirs.create(dir, PosixFilePermissions.fromString("rwx------"));
             }
             Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + HexFormat.of().toHexDigits(new SecureRandom().nextLong()));
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
