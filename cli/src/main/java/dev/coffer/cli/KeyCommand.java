@@ -509,20 +509,42 @@ final class KeyCommand implements Runnable {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "need 2 <= --threshold <= --shares <= 255");
             }
+            // shares of two different splits do not combine: refuse before writing any, rather than mix them
             for (int i = 1; i <= shares; i++) {
-                if (java.nio.file.Files.exists(dir.resolve("share-" + i + "-of-" + shares + ".txt"))) {
-                    throw new CofferException(dir.resolve("share-" + i + "-of-" + shares + ".txt") + " exists; refusing to overwrite it");
+                for (String ext : new String[] {".txt", ".png"}) {
+                    java.nio.file.Path p = dir.resolve("share-" + i + "-of-" + shares + ext);
+                    if (java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        throw new CofferException(p + " exists; refusing to overwrite it; nothing was written",
+                                "move the old shares away, or choose another --output-dir");
+                    }
                 }
             }
+            DataKey dataKey = key.dataKey();
             dev.coffer.core.util.DurableDirs.create(dir, null);
             java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-            for (RecoveryShare s : RecoveryShare.split(key.dataKey(), shares, threshold)) {
-                String base = "share-" + s.index() + "-of-" + shares;
-                writePrivate(dir.resolve(base + ".txt"), s.sheet(now).getBytes(StandardCharsets.UTF_8));
-                writePrivate(dir.resolve(base + ".png"), QrCodes.asPng(s.qrText(), 8));
+            java.util.List<java.nio.file.Path> written = new java.util.ArrayList<>();
+            boolean done = false;
+            try {
+                for (RecoveryShare s : RecoveryShare.split(dataKey, shares, threshold)) {
+                    String base = "share-" + s.index() + "-of-" + shares;
+                    java.nio.file.Path txt = dir.resolve(base + ".txt");
+                    writePrivate(txt, s.sheet(now).getBytes(StandardCharsets.UTF_8));
+                    written.add(txt);
+                    java.nio.file.Path png = dir.resolve(base + ".png");
+                    writePrivate(png, QrCodes.asPng(s.qrText(), 8));
+                    written.add(png);
+                }
+                done = true;
+            } finally {
+                if (!done) {
+                    // an incomplete set is of no use, and a share left behind could be mixed up with the next split
+                    for (java.nio.file.Path p : written) {
+                        java.nio.file.Files.deleteIfExists(p);
+                    }
+                }
             }
             spec.commandLine().getOut().println("wrote " + shares + " shares to " + dir + "; any " + threshold
-                    + " of them rebuild key " + key.dataKey().fingerprint());
+                    + " of them rebuild key " + dataKey.fingerprint());
             return Main.OK;
         }
     }

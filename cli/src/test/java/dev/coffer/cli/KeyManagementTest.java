@@ -186,6 +186,18 @@ class KeyManagementTest {
                 "--keyfile", tmp.resolve("d.json").toString());
         assertThat(dmg.code()).isEqualTo(1);
         assertThat(dmg.err()).contains("line 2: checksum mismatch");
+
+        // splitting again into a directory that holds one QR image of an earlier split writes nothing at all
+        Path again = Files.createDirectories(tmp.resolve("again"));
+        Files.copy(otherShares.resolve("share-3-of-3.png"), again.resolve("share-3-of-3.png"));
+        Cli.Result clash = Cli.run("key", "split", "--shares", "3", "--threshold", "2", "--output-dir", again.toString(),
+                "--keyfile", key.toString());
+        assertThat(clash.code()).isEqualTo(1);
+        assertThat(clash.err()).contains(again.resolve("share-3-of-3.png") + " exists; refusing to overwrite it; nothing was written");
+        try (var left = Files.list(again)) {
+            assertThat(left.map(x -> x.getFileName().toString()).toList()).containsExactly("share-3-of-3.png");
+        }
+        assertThat(again.resolve("share-3-of-3.png")).hasSameBinaryContentAs(otherShares.resolve("share-3-of-3.png"));
     }
 
     private static final Pattern TYPED_LINE = Pattern.compile("([A-Z]+) (\\d+)/(\\d+):(.*)");
