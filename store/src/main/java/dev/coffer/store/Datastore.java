@@ -77,6 +77,12 @@ public final class Datastore implements AutoCloseable {
      * chunk another thread can already see escapes the sync.
      */
     private final ReentrantReadWriteLock dirtyGate = new ReentrantReadWriteLock();
+    /** The wall clock in milliseconds; tests replace it to step the clock back. */
+    volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
+    /** The latest clock reading this datastore object has used: see {@link #useTimeMillis()}. */
+    private final java.util.concurrent.atomic.AtomicLong timeFloor = new java.util.concurrent.atomic.AtomicLong();
+    /** How far a new chunk's time may lag the floor before it is set explicitly (below the collector's slack of 1 s). */
+    private static final long RESTAMP_LAG_MILLIS = 500;
     /** Serialises syncs, so that a sync returns only after every directory taken before it is durable. */
     private final ReentrantLock syncMutex = new ReentrantLock();
     private final Set<SnapshotWriter> openWriters = ConcurrentHashMap.newKeySet();
@@ -301,15 +307,16 @@ public final class Datastore implements AutoCloseable {
         if (hasChunk(id) && touchChunk(id)) {
             // touched like any reused chunk (its mtime may predate a running garbage collection's cutoff: a
             // writer whose link came late), and its directory synced at commit (that writer may never do it)
-            return new PendingChunk(id, dir, null, null);
+            return new PendingChunk(id, dir, null, null, 0);
         }
         String what = cannotStore(id);
         ensureChunkDir(dir, what);
+        long writtenAt = clock.getAsLong(); // about the time the file system gives the new file
         if (sync) {
-            return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, what), null);
+            return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, what), null, writtenAt);
         }
         AtomicFiles.OpenTemp t = AtomicFiles.writeTempOpen(dir, blob, off, len, what);
-        return new PendingChunk(id, dir, t.path(), t.channel());
+        return new PendingChunk(id, dir, t.path(), t.channel(), writtenAt);
     }
 
     private String cannotStore(ChunkId id) {
@@ -327,12 +334,15 @@ public final class Datastore implements AutoCloseable {
          * contents are durable already.
          */
         private final java.nio.channels.FileChannel unsynced;
+        /** The clock when the temporary file was written. */
+        private final long writtenAt;
 
-        private PendingChunk(ChunkId id, Path dir, Path tmp, java.nio.channels.FileChannel unsynced) {
+        private PendingChunk(ChunkId id, Path dir, Path tmp, java.nio.channels.FileChannel unsynced, long writtenAt) {
             this.id = id;
             this.dir = dir;
             this.tmp = tmp;
             this.unsynced = unsynced;
+            this.writtenAt = writtenAt;
         }
 
         /** Whether the datastore had the chunk already (nothing was written, and {@link #finish} does nothing). */
@@ -354,6 +364,10 @@ public final class Datastore implements AutoCloseable {
                     try (unsynced) {
                         unsynced.force(true);
                     }
+                }
+                if (writtenAt < timeFloor.get() - RESTAMP_LAG_MILLIS) {
+                    // the clock went back after a writer began: the new chunk must not look older than that start
+                    Files.setLastModifiedTime(tmp, java.nio.file.attribute.FileTime.fromMillis(useTimeMillis()));
                 }
                 dirtyGate.readLock().lock();
                 try {
@@ -743,6 +757,7 @@ public final class Datastore implements AutoCloseable {
      */
     public SnapshotWriter beginSnapshot(BackupGroup group, Instant time) {
         ensureOpen();
+        useTimeMillis(); // the floor for this writer's touches and new chunks, taken before its start is recorded
         SnapshotRef requested = new SnapshotRef(Objects.requireNonNull(group, "group"), time);
         Locks.Handle shared = Locks.lockDatastore(lockFile, true);
         try {
@@ -892,7 +907,7 @@ public final class Datastore implements AutoCloseable {
         ensureOpen();
         Path p = chunkPath(id);
         try {
-            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.from(Instant.now()));
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(useTimeMillis()));
             // The JDK sets the time through a descriptor it opens by name, so a collector can move the chunk off
             // its name, read its old time and remove it between that open and the update. Only a name still
             // there afterwards counts (design.md 13.3): the update then came before the collector's second
@@ -908,6 +923,20 @@ public final class Datastore implements AutoCloseable {
         } catch (IOException e) {
             throw IoErrors.fail("cannot touch chunk " + id.hex() + " in " + root, e);
         }
+    }
+
+    /** The wall clock now, in milliseconds (what garbage collection compares with its start). */
+    public long nowMillis() {
+        return clock.getAsLong();
+    }
+
+    /**
+     * The time to mark a use with: the clock, or, when the clock has gone back, the latest reading already
+     * used. A writer begins by taking one, so every chunk it touches or stores afterwards gets a time at or after
+     * its start even when the system clock steps back meanwhile (design.md 13.3).
+     */
+    long useTimeMillis() {
+        return timeFloor.accumulateAndGet(clock.getAsLong(), Math::max);
     }
 
     /** The chunk's last-use time (mtime), or null when it is missing. */

@@ -43,13 +43,27 @@ public final class GarbageCollector {
     private GarbageCollector() {
     }
 
+    /**
+     * Stops the sweep when the clock has gone back past the collection's start: a backup begun since then stamps
+     * the chunks it uses with times before the cutoff, and they would look unused (design.md 13.3).
+     */
+    private static void checkClock(Datastore ds, Instant start, long removedSoFar) {
+        long now = ds.nowMillis();
+        if (now < start.toEpochMilli() - SLACK.toMillis()) {
+            throw new CofferException("garbage collection stopped: the system clock went back by "
+                    + (start.toEpochMilli() - now + 999) / 1000 + " s while it ran; " + removedSoFar
+                    + " unused chunks were removed before that, and nothing after",
+                    "run 'coffer gc' again once the clock is right");
+        }
+    }
+
     public static Report run(Datastore ds) {
         return run(ds, null);
     }
 
     /** {@link #run(Datastore)}, handing {@code markStats} (if not null) the mark phase's figures before the sweep. */
     public static Report run(Datastore ds, Consumer<MarkStats> markStats) {
-        Instant start = Instant.now();
+        Instant start = Instant.ofEpochMilli(ds.nowMillis());
         long t0 = System.nanoTime();
         Instant oldestWriter = ds.oldestLiveWriterStart();
         Instant cutoff = (oldestWriter != null && oldestWriter.isBefore(start) ? oldestWriter : start).minus(SLACK);
@@ -88,6 +102,7 @@ public final class GarbageCollector {
         ds.forEachChunk(id -> {
             id.copyTo(scratch, 0);
             if (!marked.contains(scratch, 0)) {
+                checkClock(ds, start, removed.get());
                 long size = ds.removeChunkIfUnusedSince(id, cutoff);
                 if (size >= 0) {
                     removed.incrementAndGet();

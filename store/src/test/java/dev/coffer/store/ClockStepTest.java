@@ -1,0 +1,100 @@
+package dev.coffer.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.coffer.core.CofferException;
+import dev.coffer.core.crypto.ChunkId;
+import dev.coffer.store.maint.GarbageCollector;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The system clock stepping back (a wrong time corrected, a virtual machine restored) while backups and a
+ * garbage collection run. The datastore's clock is replaced by one the test moves; the file system's own
+ * clock is not, so the tests look at the times Coffer sets.
+ */
+class ClockStepTest {
+    @TempDir
+    Path tmp;
+
+    static ChunkId idOf(byte[] data) throws Exception {
+        return ChunkId.of(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    static ChunkId store(Datastore ds, String content) throws Exception {
+        byte[] blob = content.getBytes(StandardCharsets.UTF_8);
+        ChunkId id = idOf(blob);
+        ds.insertChunk(id, blob, 0, blob.length);
+        return id;
+    }
+
+    Path chunkFile(Path root, ChunkId id) {
+        return root.resolve(".chunks").resolve(id.hex().substring(0, 4)).resolve(id.hex());
+    }
+
+    @Test
+    void aWriterStampsWhatItUsesWithItsStartWhenTheClockGoesBack() throws Exception {
+        Path root = tmp.resolve("store");
+        Datastore.create(root).close();
+        try (Datastore ds = Datastore.open(root)) {
+            ChunkId reused = store(ds, "stored by an earlier backup");
+            Files.setLastModifiedTime(chunkFile(root, reused), FileTime.from(Instant.now().minusSeconds(7200)));
+            long start = System.currentTimeMillis() - 600_000; // the datastore's clock, whatever the kernel's says
+            AtomicLong clock = new AtomicLong(start);
+            ds.clock = clock::get;
+            try (SnapshotWriter w = ds.beginSnapshot(new BackupGroup("", "host", "a"), Instant.ofEpochMilli(start))) {
+                clock.set(start - 3_600_000); // an hour back
+                assertThat(ds.touchChunk(reused)).isTrue();
+                ChunkId fresh = store(ds, "stored after the clock went back");
+                // a collection that starts now (by the corrected clock) cuts off at this writer's start at the
+                // latest: neither chunk may look older than it
+                assertThat(Files.getLastModifiedTime(chunkFile(root, reused)).toMillis()).isEqualTo(start);
+                assertThat(Files.getLastModifiedTime(chunkFile(root, fresh)).toMillis()).isEqualTo(start);
+                // with the clock right again, uses get the clock's time
+                clock.set(start + 5_000);
+                assertThat(ds.touchChunk(reused)).isTrue();
+                assertThat(Files.getLastModifiedTime(chunkFile(root, reused)).toMillis()).isEqualTo(start + 5_000);
+            }
+        }
+    }
+
+    @Test
+    void garbageCollectionStopsWhenTheClockGoesBackWhileItRuns() throws Exception {
+        Path root = tmp.resolve("store");
+        Datastore.create(root).close();
+        try (Datastore ds = Datastore.open(root)) {
+            List<ChunkId> unused = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ChunkId id = store(ds, "unused " + i);
+                Files.setLastModifiedTime(chunkFile(root, id), FileTime.from(Instant.now().minusSeconds(7200)));
+                unused.add(id);
+            }
+            long now = System.currentTimeMillis();
+            AtomicInteger reads = new AtomicInteger();
+            // the first reading is the collection's start; by the sweep the clock has gone back an hour
+            ds.clock = () -> reads.getAndIncrement() == 0 ? now : now - 3_600_000;
+            assertThatThrownBy(() -> GarbageCollector.run(ds)).isInstanceOf(CofferException.class)
+                    .hasMessage("garbage collection stopped: the system clock went back by 3600 s while it ran; "
+                            + "0 unused chunks were removed before that, and nothing after");
+            for (ChunkId id : unused) {
+                assertThat(ds.hasChunk(id)).isTrue();
+            }
+            ds.clock = System::currentTimeMillis;
+            assertThat(GarbageCollector.run(ds).removedChunks()).isEqualTo(3);
+            for (ChunkId id : unused) {
+                assertThat(ds.hasChunk(id)).isFalse();
+            }
+        }
+    }
+}
