@@ -577,7 +577,20 @@ final class KeyCommand implements Runnable {
                     throw new CofferException(f + ": " + e.getMessage(), "nothing was written");
                 }
             }
-            try (DataKey k = RecoveryShare.combine(list)) {
+            RecoveryShare.Combined c = RecoveryShare.combineReporting(list);
+            try (DataKey k = c.key()) {
+                if (!c.misfits().isEmpty()) {
+                    java.util.List<String> names = new java.util.ArrayList<>();
+                    for (int i = 0; i < list.size(); i++) {
+                        if (c.misfits().contains(list.get(i).index())) {
+                            names.add(files.get(i).toString());
+                        }
+                    }
+                    spec.commandLine().getErr().println("coffer: warning: " + String.join(", ", names)
+                            + (names.size() == 1 ? " does" : " do") + " not fit the other shares (damaged, altered, or from "
+                            + "another split of this key); the key was rebuilt without " + (names.size() == 1 ? "it" : "them")
+                            + " and its fingerprint checks out");
+                }
                 KeyFile kf = writeRecovered(spec, k, key.path(), kdf);
                 spec.commandLine().getOut().println("rebuilt key " + kf.fingerprint() + " to " + key.path());
             }

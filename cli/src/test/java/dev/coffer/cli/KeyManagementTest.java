@@ -187,6 +187,22 @@ class KeyManagementTest {
         assertThat(dmg.code()).isEqualTo(1);
         assertThat(dmg.err()).contains("line 2: checksum mismatch");
 
+        // a share of an earlier split of the same key among the ones given: the others still rebuild it, and the
+        // stray one is named
+        Path older = tmp.resolve("older-shares");
+        ok(Cli.run("key", "split", "--shares", "5", "--threshold", "3", "--output-dir", older.toString(), "--keyfile",
+                key.toString()));
+        Path rebuilt = tmp.resolve("rebuilt.json");
+        Cli.Result stray = ok(Cli.run("key", "combine", older.resolve("share-2-of-5.txt").toString(), share(shares, 1),
+                share(shares, 3), share(shares, 4), "--kdf", "none", "--keyfile", rebuilt.toString()));
+        assertThat(fingerprint(rebuilt)).isEqualTo(fp);
+        assertThat(stray.err()).contains("warning: " + older.resolve("share-2-of-5.txt") + " does not fit the other shares");
+        Cli.Result tooFew = Cli.run("key", "combine", older.resolve("share-2-of-5.txt").toString(), share(shares, 1),
+                share(shares, 3), "--kdf", "none", "--keyfile", tmp.resolve("few.json").toString());
+        assertThat(tooFew.code()).isEqualTo(1);
+        assertThat(tooFew.err()).contains("different splits of the key");
+        assertThat(tmp.resolve("few.json")).doesNotExist();
+
         // splitting again into a directory that holds one QR image of an earlier split writes nothing at all
         Path again = Files.createDirectories(tmp.resolve("again"));
         Files.copy(otherShares.resolve("share-3-of-3.png"), again.resolve("share-3-of-3.png"));

@@ -37,6 +37,25 @@ public record RecoveryShare(int threshold, int shares, int index, KeyFingerprint
 
     /** Rebuilds the key from at least {@code threshold} shares of the same key, checking its fingerprint. */
     public static DataKey combine(List<RecoveryShare> given) {
+        return combineReporting(given).key();
+    }
+
+    /**
+     * A rebuilt key, the indexes of the shares it was rebuilt from, and those of the shares given that do not
+     * fit it (damaged, altered, or from another split of the same key); the last is empty when all agree.
+     */
+    public record Combined(DataKey key, List<Integer> used, List<Integer> misfits) {
+    }
+
+    /** The most k-subsets tried when the shares given do not all agree. */
+    static final int MAX_SUBSETS = 10_000;
+
+    /**
+     * {@link #combine}, and when more than {@code threshold} shares are given and they do not all agree, tries
+     * every subset of {@code threshold} of them (up to {@link #MAX_SUBSETS}) for one that rebuilds the key
+     * named by the shares' fingerprint, and says which shares do not fit it.
+     */
+    public static Combined combineReporting(List<RecoveryShare> given) {
         if (given.isEmpty()) {
             throw new CofferException("no shares given");
         }
@@ -58,11 +77,59 @@ public record RecoveryShare(int threshold, int shares, int index, KeyFingerprint
             seen[s.index()] = true;
             use.add(s);
         }
-        if (use.size() < first.threshold()) {
-            throw new CofferException(first.threshold() + " shares are needed to recover key " + first.fingerprint().shortForm()
+        int k = first.threshold();
+        if (use.size() < k) {
+            throw new CofferException(k + " shares are needed to recover key " + first.fingerprint().shortForm()
                     + ", " + use.size() + " given");
         }
-        use = use.subList(0, first.threshold());
+        KeyFingerprint firstGot = null;
+        int[] pick = new int[k];
+        for (int i = 0; i < k; i++) {
+            pick[i] = i;
+        }
+        for (int tried = 0; tried < MAX_SUBSETS; tried++) {
+            List<RecoveryShare> subset = new ArrayList<>(k);
+            for (int i : pick) {
+                subset.add(use.get(i));
+            }
+            DataKey key = interpolate(subset);
+            if (key.fingerprint().equals(first.fingerprint())) {
+                List<Integer> used = new ArrayList<>();
+                for (RecoveryShare s : subset) {
+                    used.add(s.index());
+                }
+                List<Integer> misfits = new ArrayList<>();
+                for (RecoveryShare s : use) {
+                    if (!used.contains(s.index()) && !fits(s, subset, first.fingerprint())) {
+                        misfits.add(s.index());
+                    }
+                }
+                return new Combined(key, List.copyOf(used), List.copyOf(misfits));
+            }
+            if (firstGot == null) {
+                firstGot = key.fingerprint();
+            }
+            key.close();
+            if (!nextSubset(pick, use.size())) {
+                break;
+            }
+        }
+        throw new CorruptDataException("the shares do not rebuild key " + first.fingerprint().shortForm()
+                + " (they give key " + firstGot.shortForm() + (use.size() > k ? ", and no " + k + " of the " + use.size()
+                        + " given agree" : "") + "): one of them is damaged or altered, or they come from "
+                + "different splits of the key (compare their 'Made:' dates)");
+    }
+
+    /** Whether {@code s} lies on the polynomials of {@code good}: it rebuilds the key in place of any one of them. */
+    private static boolean fits(RecoveryShare s, List<RecoveryShare> good, KeyFingerprint fp) {
+        List<RecoveryShare> swapped = new ArrayList<>(good.subList(1, good.size()));
+        swapped.add(s);
+        try (DataKey key = interpolate(swapped)) {
+            return key.fingerprint().equals(fp);
+        }
+    }
+
+    private static DataKey interpolate(List<RecoveryShare> use) {
         int[] xs = new int[use.size()];
         byte[][] ys = new byte[use.size()][];
         for (int i = 0; i < xs.length; i++) {
@@ -70,16 +137,28 @@ public record RecoveryShare(int threshold, int shares, int index, KeyFingerprint
             ys[i] = use.get(i).y();
         }
         byte[] secret = Shamir.combine(xs, ys);
-        DataKey key = DataKey.fromBytesDangerous(secret);
-        Arrays.fill(secret, (byte) 0);
-        if (!key.fingerprint().equals(first.fingerprint())) {
-            KeyFingerprint got = key.fingerprint();
-            key.close();
-            throw new CorruptDataException("the shares do not rebuild key " + first.fingerprint().shortForm()
-                    + " (they give key " + got.shortForm() + "): one of them is damaged or altered, or they come from "
-                    + "different splits of the key (compare their 'Made:' dates)");
+        try {
+            return DataKey.fromBytesDangerous(secret);
+        } finally {
+            Arrays.fill(secret, (byte) 0);
         }
-        return key;
+    }
+
+    /** Advances {@code pick} (ascending indexes into n items) to the next combination; false after the last. */
+    private static boolean nextSubset(int[] pick, int n) {
+        int k = pick.length;
+        int i = k - 1;
+        while (i >= 0 && pick[i] == n - k + i) {
+            i--;
+        }
+        if (i < 0) {
+            return false;
+        }
+        pick[i]++;
+        for (int j = i + 1; j < k; j++) {
+            pick[j] = pick[j - 1] + 1;
+        }
+        return true;
     }
 
     public byte[] payload() {

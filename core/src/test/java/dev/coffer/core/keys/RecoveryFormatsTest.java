@@ -106,6 +106,36 @@ class RecoveryFormatsTest {
     }
 
     @Test
+    void moreSharesThanNeededStillRebuildTheKeyPastOnesThatDoNotFitAndNameThem() {
+        DataKey a = DataKey.generate();
+        List<RecoveryShare> first = RecoveryShare.split(a, 5, 3);
+        List<RecoveryShare> second = RecoveryShare.split(a, 5, 3); // the same key split again: other polynomials
+        // share 1 of the second split first, so that the first three tried do not agree
+        RecoveryShare.Combined c = RecoveryShare.combineReporting(List.of(second.get(0), first.get(1), first.get(2), first.get(4)));
+        try (DataKey back = c.key()) {
+            assertThat(back.fingerprint()).isEqualTo(a.fingerprint());
+            assertThat(back.exposeBytesDangerous()).isEqualTo(a.exposeBytesDangerous());
+        }
+        assertThat(c.used()).containsExactly(2, 3, 5);
+        assertThat(c.misfits()).containsExactly(1);
+        // all agree: nothing to report
+        RecoveryShare.Combined all = RecoveryShare.combineReporting(List.of(first.get(0), first.get(1), first.get(2), first.get(3)));
+        assertThat(all.used()).containsExactly(1, 2, 3);
+        assertThat(all.misfits()).isEmpty();
+        all.key().close();
+        // a tampered share among enough good ones is named too
+        RecoveryShare tampered = new RecoveryShare(3, 5, 4, a.fingerprint(), second.get(3).y());
+        RecoveryShare.Combined t = RecoveryShare.combineReporting(List.of(first.get(0), tampered, first.get(1), first.get(2)));
+        assertThat(t.misfits()).containsExactly(4);
+        t.key().close();
+        // two from each split: no three agree
+        assertThatThrownBy(() -> RecoveryShare.combine(List.of(first.get(0), first.get(1), second.get(2), second.get(3))))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("and no 3 of the 4 given agree")
+                .hasMessageContaining("different splits of the key");
+    }
+
+    @Test
     void escrowOpensOnlyWithItsMasterKey() {
         var kp = MasterKey.generate(3072);
         var other = MasterKey.generate(3072);
