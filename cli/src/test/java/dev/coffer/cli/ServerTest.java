@@ -745,9 +745,16 @@ class ServerTest {
     void aDamagedConfigurationRefusesEveryRequestWithoutSayingWhereItIs() throws Exception {
         Path acl = config.path().resolve(ConfigDir.ACL);
         byte[] good = Files.readAllBytes(acl);
+        // a first backup whose client then goes quiet: its session times out (3 s here) whatever the files say
+        HttpResponse<String> begin = raw("POST", "datastore/store1/backup", "alice!nightly",
+                "{\"type\":\"host\",\"id\":\"quiet\",\"time\":\"2026-01-01T00:00:00Z\",\"crypt-mode\":\"encrypt\"}");
+        assertThat(begin.statusCode()).as(begin.body()).isEqualTo(201);
+        Path ownerFile = tmp.resolve("ds1/host/quiet/owner");
+        assertThat(ownerFile).exists();
         try {
             // an administrator's hand edit goes wrong
             Files.writeString(acl, "{\"/datastore/store1\": [");
+            Thread.sleep(1500); // the session sweep runs meanwhile, once a second
             for (String who : new String[] {null, "alice", "root"}) {
                 HttpResponse<String> r = raw("GET", "datastores", who, null);
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
@@ -767,6 +774,12 @@ class ServerTest {
         }
         // mended: served again
         assertThat(raw("GET", "datastores", "alice", null).statusCode()).isEqualTo(200);
+        // and the quiet session timed out, leaving the group unclaimed
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (Files.exists(ownerFile) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(ownerFile).as("the idle session was aborted and its claim dropped").doesNotExist();
     }
 
     static HttpResponse<String> raw(String method, String path, String authid, String json) throws Exception {

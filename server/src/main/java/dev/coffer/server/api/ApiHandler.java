@@ -70,7 +70,15 @@ public final class ApiHandler extends Handler.Abstract {
         this.config = config;
         this.auth = auth;
         this.version = version;
-        this.sessions = new BackupSessions(() -> config.current().settings().sessionIdleTimeoutSeconds());
+        this.sessions = new BackupSessions(() -> {
+            ServerConfig c;
+            try {
+                c = config.current();
+            } catch (RuntimeException e) {
+                c = config.lastGood(); // sessions still time out while a damaged file waits to be mended
+            }
+            return (c == null ? ServerConfig.Settings.defaults() : c.settings()).sessionIdleTimeoutSeconds();
+        });
     }
 
     /** Hooks for the job endpoints, set by the server once its scheduler runs. */
@@ -719,26 +727,21 @@ public final class ApiHandler extends Handler.Abstract {
                     + " requires encryption and refuses a backup with crypt mode " + mode
                     + "; back up with --crypt-mode encrypt and a key file");
         }
-        String owner = c.ds().claimGroupOwner(g, c.who().toString());
-        if (!AuthId.isValid(owner) || !Access.ownsGroup(c.who(), AuthId.parse(owner))) {
-            // the owner is named only to a caller who may see it in the snapshot list anyway
-            Set<Privilege> p = Access.privileges(c.cfg(), c.who(), AclPath.of(c.dsName(), g.ns()));
-            boolean mayKnow = p.contains(Privilege.AUDIT) || p.contains(Privilege.READ);
-            throw ApiException.forbidden("group " + g + " in datastore " + c.dsName() + " belongs to "
-                    + (mayKnow ? owner : "another owner") + ", not to " + c.who());
-        }
         AuthId who = c.who();
         String dsName = c.dsName();
         Datastore ds = c.ds();
         ServerConfig cfg = c.cfg();
-        BackupSession s;
-        try {
-            s = sessions.begin(dsName, ds, who, g, time, mode, c.entry().requireEncryption(),
-                    () -> readableChunks(cfg, who, dsName, ds, g));
-        } catch (RuntimeException e) {
-            BackupSessions.releaseClaim(ds, g, who);
-            throw e;
-        }
+        BackupSession s = sessions.begin(dsName, ds, who, g, time, mode, c.entry().requireEncryption(),
+                () -> readableChunks(cfg, who, dsName, ds, g), () -> {
+                    String owner = ds.claimGroupOwner(g, who.toString());
+                    if (!AuthId.isValid(owner) || !Access.ownsGroup(who, AuthId.parse(owner))) {
+                        // the owner is named only to a caller who may see it in the snapshot list anyway
+                        Set<Privilege> p = Access.privileges(cfg, who, AclPath.of(dsName, g.ns()));
+                        boolean mayKnow = p.contains(Privilege.AUDIT) || p.contains(Privilege.READ);
+                        throw ApiException.forbidden("group " + g + " in datastore " + dsName + " belongs to "
+                                + (mayKnow ? owner : "another owner") + ", not to " + who);
+                    }
+                });
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("session", s.id);
         m.put("snapshot", s.ref().name());

@@ -49,30 +49,42 @@ final class BackupSessions implements AutoCloseable {
     /** Sessions one AUTHID may have open at once (each holds a snapshot writer and its locks). */
     static final int MAX_SESSIONS_PER_AUTHID = 16;
 
+    /**
+     * Starts a session. {@code claim} records the caller as the group's owner when it has none and refuses a
+     * group that is someone else's; it runs under this object's lock, as do the releases of claims by sessions
+     * that end without a snapshot, so that a claim is never dropped between another session's claim and the
+     * creation of its writer.
+     */
     BackupSession begin(String dsName, Datastore ds, AuthId who, BackupGroup g, Instant time, CryptMode mode,
-            boolean requireEncryption, Supplier<Set<ChunkId>> readable) {
+            boolean requireEncryption, Supplier<Set<ChunkId>> readable, Runnable claim) {
         String key = groupKey(dsName, g);
         synchronized (this) {
-            long mine = byId.values().stream().filter(s -> s.owner.equals(who)).count();
-            if (mine >= MAX_SESSIONS_PER_AUTHID) {
-                throw new ApiException(429, "too-many-requests", who + " has " + mine
-                        + " backup sessions open, the most allowed; finish or abort one first");
+            claim.run(); // first: whose group it is decides what else the caller may be told
+            try {
+                long mine = byId.values().stream().filter(s -> s.owner.equals(who)).count();
+                if (mine >= MAX_SESSIONS_PER_AUTHID) {
+                    throw new ApiException(429, "too-many-requests", who + " has " + mine
+                            + " backup sessions open, the most allowed; finish or abort one first");
+                }
+                BackupSession running = byGroup.get(key);
+                if (running != null) {
+                    throw ApiException.conflict("a backup of group " + g + " is already running (session started by "
+                            + running.owner + "); wait for it to finish, or for the server to drop it after "
+                            + idleTimeoutSeconds.getAsInt() + " s without contact");
+                }
+                SnapshotWriter w = ds.beginSnapshot(g, time);
+                byte[] raw = new byte[16];
+                random.nextBytes(raw);
+                BackupSession s = new BackupSession(HexFormat.of().formatHex(raw), dsName, ds, who, g, mode,
+                        requireEncryption, w, readable);
+                byId.put(s.id, s);
+                byGroup.put(key, s);
+                LOG.info("backup session " + s.id + " for " + dsName + ":" + s.ref().name() + " started by " + who);
+                return s;
+            } catch (RuntimeException e) {
+                releaseClaim(ds, g, who);
+                throw e;
             }
-            BackupSession running = byGroup.get(key);
-            if (running != null) {
-                throw ApiException.conflict("a backup of group " + g + " is already running (session started by "
-                        + running.owner + "); wait for it to finish, or for the server to drop it after "
-                        + idleTimeoutSeconds.getAsInt() + " s without contact");
-            }
-            SnapshotWriter w = ds.beginSnapshot(g, time);
-            byte[] raw = new byte[16];
-            random.nextBytes(raw);
-            BackupSession s = new BackupSession(HexFormat.of().formatHex(raw), dsName, ds, who, g, mode,
-                    requireEncryption, w, readable);
-            byId.put(s.id, s);
-            byGroup.put(key, s);
-            LOG.info("backup session " + s.id + " for " + dsName + ":" + s.ref().name() + " started by " + who);
-            return s;
         }
     }
 
@@ -94,10 +106,12 @@ final class BackupSessions implements AutoCloseable {
                 return r;
             } finally {
                 if (s.isClosed()) {
-                    if (!committed) {
-                        releaseClaim(s.ds, s.group, s.owner);
+                    synchronized (this) {
+                        remove(s);
+                        if (!committed) {
+                            releaseClaim(s.ds, s.group, s.owner);
+                        }
                     }
-                    remove(s);
                 }
             }
         }
@@ -105,20 +119,25 @@ final class BackupSessions implements AutoCloseable {
 
     void abort(BackupSession s) {
         synchronized (s) {
-            if (!s.isClosed()) {
+            boolean wasOpen = !s.isClosed();
+            if (wasOpen) {
                 s.abort();
                 LOG.info("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name() + " aborted");
-                releaseClaim(s.ds, s.group, s.owner);
             }
-            remove(s);
+            synchronized (this) { // lock order: a session, then this (begin takes no session's lock)
+                remove(s);
+                if (wasOpen) {
+                    releaseClaim(s.ds, s.group, s.owner);
+                }
+            }
         }
     }
 
     /**
      * Drops {@code who}'s claim on a group that its aborted (or refused) first session leaves empty, so that the
-     * claim does not outlive a backup that never happened (design.md 14.5).
+     * claim does not outlive a backup that never happened (design.md 14.5). Called with this object's lock held.
      */
-    static void releaseClaim(Datastore ds, BackupGroup g, AuthId who) {
+    private static void releaseClaim(Datastore ds, BackupGroup g, AuthId who) {
         try {
             if (ds.releaseGroupOwner(g, who.toString())) {
                 LOG.info("group " + g + " has no snapshot: its claim by " + who + " is dropped");
@@ -133,14 +152,23 @@ final class BackupSessions implements AutoCloseable {
         byGroup.remove(groupKey(s.datastore, s.group), s);
     }
 
+    /** Aborts idle sessions. Never throws: a scheduled task that throws is not run again. */
     private void sweep() {
-        long limit = TimeUnit.SECONDS.toNanos(idleTimeoutSeconds.getAsInt());
-        for (BackupSession s : List.copyOf(byId.values())) {
-            if (s.idleNanos() > limit) {
-                LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name()
-                        + " timed out without contact; aborting it");
-                abort(s);
+        try {
+            long limit = TimeUnit.SECONDS.toNanos(idleTimeoutSeconds.getAsInt());
+            for (BackupSession s : List.copyOf(byId.values())) {
+                if (s.idleNanos() > limit) {
+                    LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name()
+                            + " timed out without contact; aborting it");
+                    try {
+                        abort(s);
+                    } catch (RuntimeException e) {
+                        LOG.warning("aborting backup session " + s.id + " failed: " + e.getMessage());
+                    }
+                }
             }
+        } catch (RuntimeException | Error e) {
+            LOG.severe("the backup session sweep failed (it runs again in a second): " + e);
         }
     }
 
