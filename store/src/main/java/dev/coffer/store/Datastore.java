@@ -307,16 +307,15 @@ public final class Datastore implements AutoCloseable {
         if (hasChunk(id) && touchChunk(id)) {
             // touched like any reused chunk (its mtime may predate a running garbage collection's cutoff: a
             // writer whose link came late), and its directory synced at commit (that writer may never do it)
-            return new PendingChunk(id, dir, null, null, 0);
+            return new PendingChunk(id, dir, null, null);
         }
         String what = cannotStore(id);
         ensureChunkDir(dir, what);
-        long writtenAt = clock.getAsLong(); // about the time the file system gives the new file
         if (sync) {
-            return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, what), null, writtenAt);
+            return new PendingChunk(id, dir, AtomicFiles.writeTemp(dir, blob, off, len, null, what), null);
         }
         AtomicFiles.OpenTemp t = AtomicFiles.writeTempOpen(dir, blob, off, len, what);
-        return new PendingChunk(id, dir, t.path(), t.channel(), writtenAt);
+        return new PendingChunk(id, dir, t.path(), t.channel());
     }
 
     private String cannotStore(ChunkId id) {
@@ -334,15 +333,12 @@ public final class Datastore implements AutoCloseable {
          * contents are durable already.
          */
         private final java.nio.channels.FileChannel unsynced;
-        /** The clock when the temporary file was written. */
-        private final long writtenAt;
 
-        private PendingChunk(ChunkId id, Path dir, Path tmp, java.nio.channels.FileChannel unsynced, long writtenAt) {
+        private PendingChunk(ChunkId id, Path dir, Path tmp, java.nio.channels.FileChannel unsynced) {
             this.id = id;
             this.dir = dir;
             this.tmp = tmp;
             this.unsynced = unsynced;
-            this.writtenAt = writtenAt;
         }
 
         /** Whether the datastore had the chunk already (nothing was written, and {@link #finish} does nothing). */
@@ -365,7 +361,7 @@ public final class Datastore implements AutoCloseable {
                         unsynced.force(true);
                     }
                 }
-                if (writtenAt < timeFloor.get() - RESTAMP_LAG_MILLIS) {
+                if (Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS).toMillis() < timeFloor.get() - RESTAMP_LAG_MILLIS) {
                     // the clock went back after a writer began: the new chunk must not look older than that start
                     Files.setLastModifiedTime(tmp, java.nio.file.attribute.FileTime.fromMillis(useTimeMillis()));
                 }
@@ -757,7 +753,7 @@ public final class Datastore implements AutoCloseable {
      */
     public SnapshotWriter beginSnapshot(BackupGroup group, Instant time) {
         ensureOpen();
-        useTimeMillis(); // the floor for this writer's touches and new chunks, taken before its start is recorded
+        useTimeMillis(); // the clock now is a floor for this writer's uses (its lock file's time is another, below)
         SnapshotRef requested = new SnapshotRef(Objects.requireNonNull(group, "group"), time);
         Locks.Handle shared = Locks.lockDatastore(lockFile, true);
         try {
@@ -779,6 +775,9 @@ public final class Datastore implements AutoCloseable {
                     if (writerLock.tryLock() == null) {
                         throw new IOException("lock held by another process");
                     }
+                    // a collection takes the writer's start to be no later than its lock file's time: from here
+                    // on, what this process uses is stamped no earlier than that (design.md 13.3)
+                    raiseTimeFloor(Files.getLastModifiedTime(tmp.resolve(WRITER_LOCK), LinkOption.NOFOLLOW_LINKS).toMillis());
                     Locks.addLive(tmp);
                     SnapshotWriter writer = new SnapshotWriter(this, ref, groupDir, tmp, shared, writerLock);
                     openWriters.add(writer);
@@ -931,12 +930,16 @@ public final class Datastore implements AutoCloseable {
     }
 
     /**
-     * The time to mark a use with: the clock, or, when the clock has gone back, the latest reading already
-     * used. A writer begins by taking one, so every chunk it touches or stores afterwards gets a time at or after
-     * its start even when the system clock steps back meanwhile (design.md 13.3).
+     * The time to mark a use with: the clock, or, when the clock has gone back, the latest time already used.
+     * A writer's start raises that to its lock file's time, so every chunk it touches or stores afterwards gets a
+     * time at or after its start even when the system clock steps back meanwhile (design.md 13.3).
      */
     long useTimeMillis() {
         return timeFloor.accumulateAndGet(clock.getAsLong(), Math::max);
+    }
+
+    private void raiseTimeFloor(long millis) {
+        timeFloor.accumulateAndGet(millis, Math::max);
     }
 
     /** The chunk's last-use time (mtime), or null when it is missing. */
@@ -959,6 +962,15 @@ public final class Datastore implements AutoCloseable {
      * removed.
      */
     public long removeChunkIfUnusedSince(ChunkId id, Instant cutoff) {
+        return removeChunkIfUnusedSince(id, cutoff, () -> { });
+    }
+
+    /**
+     * {@link #removeChunkIfUnusedSince(ChunkId, Instant)}, running {@code beforeUnlink} after the chunk's time
+     * was read the second time and before it is unlinked; when that throws, the chunk goes back under its name
+     * and the exception is passed on.
+     */
+    public long removeChunkIfUnusedSince(ChunkId id, Instant cutoff, Runnable beforeUnlink) {
         ensureOpen();
         Path p = chunkPath(id);
         try {
@@ -978,6 +990,17 @@ public final class Datastore implements AutoCloseable {
                 }
                 Files.delete(doomed);
                 return -1;
+            }
+            try {
+                beforeUnlink.run();
+            } catch (RuntimeException e) {
+                try {
+                    Files.createLink(p, doomed);
+                } catch (FileAlreadyExistsException stored) {
+                    // a backup stored it again meanwhile
+                }
+                Files.delete(doomed);
+                throw e;
             }
             Files.delete(doomed);
             return b.size();

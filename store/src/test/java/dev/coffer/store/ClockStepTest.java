@@ -50,7 +50,9 @@ class ClockStepTest {
         try (Datastore ds = Datastore.open(root)) {
             ChunkId reused = store(ds, "stored by an earlier backup");
             Files.setLastModifiedTime(chunkFile(root, reused), FileTime.from(Instant.now().minusSeconds(7200)));
-            long start = System.currentTimeMillis() - 600_000; // the datastore's clock, whatever the kernel's says
+            // the datastore's clock, 10 minutes ahead of the file system's (a clock that was wrong and is about to
+            // be put right): the writer's lock file gets the kernel's earlier time, its uses the datastore's
+            long start = System.currentTimeMillis() + 600_000;
             AtomicLong clock = new AtomicLong(start);
             ds.clock = clock::get;
             try (SnapshotWriter w = ds.beginSnapshot(new BackupGroup("", "host", "a"), Instant.ofEpochMilli(start))) {
@@ -59,12 +61,39 @@ class ClockStepTest {
                 ChunkId fresh = store(ds, "stored after the clock went back");
                 // a collection that starts now (by the corrected clock) cuts off at this writer's start at the
                 // latest: neither chunk may look older than it
+                assertThat(ds.oldestLiveWriterStart()).isBeforeOrEqualTo(Instant.ofEpochMilli(start));
                 assertThat(Files.getLastModifiedTime(chunkFile(root, reused)).toMillis()).isEqualTo(start);
                 assertThat(Files.getLastModifiedTime(chunkFile(root, fresh)).toMillis()).isEqualTo(start);
                 // with the clock right again, uses get the clock's time
                 clock.set(start + 5_000);
                 assertThat(ds.touchChunk(reused)).isTrue();
                 assertThat(Files.getLastModifiedTime(chunkFile(root, reused)).toMillis()).isEqualTo(start + 5_000);
+            }
+        }
+    }
+
+    @Test
+    void usesAreNeverStampedBeforeTheWriterStartACollectionSees() throws Exception {
+        Path root = tmp.resolve("store");
+        Datastore.create(root).close();
+        try (Datastore ds = Datastore.open(root)) {
+            ChunkId reused = store(ds, "stored by an earlier backup");
+            Files.setLastModifiedTime(chunkFile(root, reused), FileTime.from(Instant.now().minusSeconds(7200)));
+            // the datastore's clock is 10 minutes behind the file system's, which dates the writer's lock file
+            long behind = System.currentTimeMillis() - 600_000;
+            AtomicLong clock = new AtomicLong(behind);
+            ds.clock = clock::get;
+            try (SnapshotWriter w = ds.beginSnapshot(new BackupGroup("", "host", "b"), Instant.ofEpochMilli(behind + 1_200_000))) {
+                Instant writerStart = ds.oldestLiveWriterStart();
+                assertThat(writerStart).isAfter(Instant.ofEpochMilli(behind + 300_000));
+                clock.set(behind - 3_600_000);
+                assertThat(ds.touchChunk(reused)).isTrue();
+                ChunkId fresh = store(ds, "stored while the clock is behind");
+                for (ChunkId id : List.of(reused, fresh)) {
+                    assertThat(Files.getLastModifiedTime(chunkFile(root, id)).toInstant())
+                            .as("chunk %s against the writer's start %s", id, writerStart)
+                            .isAfterOrEqualTo(writerStart.minusSeconds(1));
+                }
             }
         }
     }
@@ -90,11 +119,44 @@ class ClockStepTest {
             for (ChunkId id : unused) {
                 assertThat(ds.hasChunk(id)).isTrue();
             }
+            // the clock goes back between a chunk's second time check and its unlink: it is put back
+            AtomicInteger reads2 = new AtomicInteger();
+            ds.clock = () -> reads2.getAndIncrement() < 2 ? now : now - 3_600_000;
+            assertThatThrownBy(() -> GarbageCollector.run(ds)).isInstanceOf(CofferException.class)
+                    .hasMessageStartingWith("garbage collection stopped: the system clock went back by 3600 s");
+            for (ChunkId id : unused) {
+                assertThat(ds.hasChunk(id)).isTrue();
+            }
+            try (var left = Files.walk(root.resolve(".chunks"))) {
+                assertThat(left.filter(p -> p.getFileName().toString().startsWith(".tmp-gc-")).toList()).isEmpty();
+            }
             ds.clock = System::currentTimeMillis;
             assertThat(GarbageCollector.run(ds).removedChunks()).isEqualTo(3);
             for (ChunkId id : unused) {
                 assertThat(ds.hasChunk(id)).isFalse();
             }
+        }
+    }
+
+    @Test
+    void leftoverTemporaryFilesStayWhenTheClockGoesBack() throws Exception {
+        Path root = tmp.resolve("store");
+        Datastore.create(root).close();
+        Path leftover = root.resolve(".chunks/abcd/.tmp-0123456789abcdef");
+        Files.createDirectories(leftover.getParent());
+        Files.writeString(leftover, "an interrupted insert");
+        Files.setLastModifiedTime(leftover, FileTime.from(Instant.now().minusSeconds(3 * 3600)));
+        try (Datastore ds = Datastore.open(root)) {
+            long now = System.currentTimeMillis();
+            AtomicInteger reads = new AtomicInteger();
+            ds.clock = () -> reads.getAndIncrement() == 0 ? now : now - 7_200_000;
+            assertThatThrownBy(() -> GarbageCollector.run(ds)).isInstanceOf(CofferException.class)
+                    .hasMessage("garbage collection stopped: the system clock went back by 7200 s while it ran; "
+                            + "0 unused chunks were removed before that, and nothing after");
+            assertThat(leftover).exists();
+            ds.clock = System::currentTimeMillis;
+            assertThat(GarbageCollector.run(ds).tempFilesRemoved()).isEqualTo(1);
+            assertThat(leftover).doesNotExist();
         }
     }
 }

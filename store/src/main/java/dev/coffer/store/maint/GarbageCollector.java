@@ -103,7 +103,7 @@ public final class GarbageCollector {
             id.copyTo(scratch, 0);
             if (!marked.contains(scratch, 0)) {
                 checkClock(ds, start, removed.get());
-                long size = ds.removeChunkIfUnusedSince(id, cutoff);
+                long size = ds.removeChunkIfUnusedSince(id, cutoff, () -> checkClock(ds, start, removed.get()));
                 if (size >= 0) {
                     removed.incrementAndGet();
                     removedBytes.addAndGet(size);
@@ -117,6 +117,7 @@ public final class GarbageCollector {
                 // removed meanwhile (moved aside by a verify)
             }
         });
+        checkClock(ds, start, removed.get());
         int temps = ds.removeChunkTempFiles(cutoff.minus(Duration.ofHours(1)));
         ds.syncDirtyChunkDirs();
         return new Report(snapshots, removed.get(), removedBytes.get(), kept.get(), keptBytes.get(), logical, temps, cutoff);
