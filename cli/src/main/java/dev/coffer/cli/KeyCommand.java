@@ -539,8 +539,14 @@ final class KeyCommand implements Runnable {
                 if (!done) {
                     // an incomplete set is of no use, and a share left behind could be mixed up with the next split
                     for (java.nio.file.Path p : written) {
-                        java.nio.file.Files.deleteIfExists(p);
+                        try {
+                            java.nio.file.Files.deleteIfExists(p);
+                        } catch (java.io.IOException e) {
+                            spec.commandLine().getErr().println("coffer: warning: cannot remove " + p + " (" + e.getMessage()
+                                    + "); delete it by hand: it belongs to no complete set of shares");
+                        }
                     }
+                    dev.coffer.core.util.DurableDirs.fsync(dir);
                 }
             }
             spec.commandLine().getOut().println("wrote " + shares + " shares to " + dir + "; any " + threshold

@@ -733,6 +733,17 @@ class ServerTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(500);
         assertThat(message).startsWith("<datastore doomed>/.coffer-datastore is corrupt")
                 .doesNotContain(tmp.toString()).doesNotContain(dir.toRealPath().toString());
+        // only whole paths are replaced, and not in the API's own messages, which echo the request: a guessed
+        // path comes back as it was sent, confirming nothing
+        String ds1 = tmp.resolve("ds1").toString();
+        assertThat(server.api().redact("cannot read " + ds1 + "/host/x: denied")).isEqualTo("cannot read <datastore store1>/host/x: denied");
+        assertThat(server.api().redact("cannot read " + ds1 + "-old/host")).isEqualTo("cannot read " + ds1 + "-old/host");
+        assertThat(server.api().redact("cannot read /x" + ds1)).isEqualTo("cannot read /x" + ds1);
+        assertThat(server.api().redact("no slash at all")).isEqualTo("no slash at all");
+        HttpResponse<String> guess = raw("POST", "datastore/store1/backup", "alice",
+                "{\"type\":\"host\",\"id\":\"" + ds1 + "\",\"time\":\"2026-01-01T00:00:00Z\",\"crypt-mode\":\"encrypt\"}");
+        assertThat(guess.statusCode()).isEqualTo(400);
+        assertThat(guess.body()).doesNotContain("<datastore");
         // gone altogether
         Files.delete(dir.resolve(".coffer-datastore"));
         Files.walk(dir).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -204,7 +204,7 @@ public final class ServerClient implements AutoCloseable {
      * delay the server's {@code Retry-After} names or else 1, 2, 4 … seconds (at most 30 s each).
      */
     public byte[] send(String method, String path, String contentType, byte[] body) {
-        long waitedMs = 0;
+        long t0 = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             HttpResponse<byte[]> r = sendOnce(method, path, contentType, body);
             int status = r.statusCode();
@@ -215,10 +215,10 @@ public final class ServerClient implements AutoCloseable {
             if (status == 503 && "busy".equals(e.code()) && attempt < BUSY_TRIES) {
                 long delay = retryDelayMs(r.headers().firstValue("Retry-After").orElse(null), attempt);
                 sleep(delay);
-                waitedMs += delay;
                 continue;
             }
-            throw failure(status, e.message(), status == 503 && "busy".equals(e.code()) ? attempt : 0, waitedMs);
+            throw failure(status, e.message(), status == 503 && "busy".equals(e.code()) ? attempt : 0,
+                    (System.nanoTime() - t0) / 1_000_000);
         }
     }
 
@@ -292,7 +292,7 @@ public final class ServerClient implements AutoCloseable {
         }
     }
 
-    private CofferException failure(int status, String message, int busyTries, long waitedMs) {
+    private CofferException failure(int status, String message, int busyTries, long elapsedMs) {
         return switch (status) {
             case 401 -> new CofferException("the server refused the credentials of " + url.authId() + ": " + message,
                     "check COFFER_PASSWORD (the user's password, or the token's secret for USER!TOKEN)");
@@ -301,9 +301,10 @@ public final class ServerClient implements AutoCloseable {
             case 404 -> new CofferException(message);
             case 413 -> new CofferException("the server refused an oversized request: " + message);
             case 429 -> new CofferException("the server refused the request (429): " + message,
-                    "wait a few minutes before trying again, and check COFFER_PASSWORD if logins failed");
+                    "wait before trying again: after failed logins, a few minutes (and check COFFER_PASSWORD); "
+                    + "with too many backups open, until some finish");
             default -> busyTries > 0
-                    ? new CofferException("the server stayed busy through " + busyTries + " tries over " + (waitedMs + 999) / 1000
+                    ? new CofferException("the server stayed busy through " + busyTries + " tries over " + (elapsedMs + 999) / 1000
                             + " s: " + message, "try again later, or when fewer backups run against this server at once")
                     : new CofferException("the server refused the request (" + status + "): " + message);
         };

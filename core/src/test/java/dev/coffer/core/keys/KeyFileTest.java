@@ -89,6 +89,19 @@ class KeyFileTest {
     }
 
     @Test
+    void overwritingThroughADanglingLinkIsRefusedAndWritesNothing() throws Exception {
+        KeyFile kf = KeyFile.create(DataKey.generate(), null, null);
+        Path target = tmp.resolve("vault/missing.json");
+        Path link = Files.createSymbolicLink(tmp.resolve("key.json"), target);
+        assertThatThrownBy(() -> kf.write(link, true)).isInstanceOf(CofferException.class)
+                .hasMessageStartingWith("cannot write key file " + link + ": it is a symbolic link that leads nowhere");
+        assertThat(target).doesNotExist();
+        assertThat(target.getParent()).doesNotExist();
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readSymbolicLink(link)).isEqualTo(target);
+    }
+
+    @Test
     void jsonHasTheSpecifiedFieldsInAStableOrder() {
         KeyFile kf = KeyFile.create(DataKey.generate(), "pw".toCharArray(), FAST, null);
         List<String> names = new ArrayList<>();

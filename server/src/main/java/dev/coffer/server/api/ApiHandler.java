@@ -134,13 +134,13 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
+    /** The {@code Retry-After} of a 503 answer, in seconds. */
+    static final String RETRY_AFTER_SECONDS = "2";
     /**
      * Request bodies are read whole into the heap (chunks up to max-chunk-bytes, indexes up to 256 MiB): all
      * requests together hold at most a quarter of the heap (at least 64 MiB) of them; a request that finds no
      * room within 60 s is answered 503. Counted in KiB; released when the request has been handled.
      */
-    /** The {@code Retry-After} of a 503 answer, in seconds. */
-    static final String RETRY_AFTER_SECONDS = "2";
     private static final int BODY_BUDGET_KIB = (int) Math.min(Integer.MAX_VALUE,
             Math.max(64L << 10, Runtime.getRuntime().maxMemory() / 4 / 1024));
     private static final java.util.concurrent.Semaphore BODY_BUDGET = new java.util.concurrent.Semaphore(BODY_BUDGET_KIB);
@@ -194,7 +194,7 @@ public final class ApiHandler extends Handler.Abstract {
         try {
             reply = dispatchHoldingBodies(request);
         } catch (ApiException e) {
-            reply = error(e.status(), e.code(), redact(e.getMessage()));
+            reply = error(e.status(), e.code(), e.getMessage()); // the API's own words, which may echo the request
             if (e.status() == 401) {
                 response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"coffer\", charset=\"UTF-8\"");
             }
@@ -229,37 +229,50 @@ public final class ApiHandler extends Handler.Abstract {
 
     /**
      * The message with the server's own paths replaced: a datastore's directory by {@code <datastore NAME>}, the
-     * config directory by {@code <config>}. Callers learn what went wrong, not where the server keeps its files.
+     * config directory by {@code <config>}, each only where it stands as a whole path (not inside a longer name).
+     * Callers learn what went wrong, not where the server keeps its files. Applied to what the datastore layer
+     * says, not to the API's own messages, which may echo the request: a caller could otherwise learn whether a
+     * path it guessed is a datastore's.
      */
-    String redact(String message) {
-        if (message == null) {
-            return null;
+    public String redact(String message) {
+        if (message == null || message.indexOf('/') < 0) {
+            return message;
         }
-        List<String[]> paths = new ArrayList<>();
-        ServerConfig cfg = config.lastGood();
-        if (cfg != null) {
-            for (Map.Entry<String, ServerConfig.DatastoreEntry> e : cfg.datastores().entrySet()) {
-                String p = e.getValue().path();
-                String label = "<datastore " + e.getKey() + ">";
-                paths.add(new String[] {p, label});
-                paths.add(new String[] {java.nio.file.Path.of(p).toAbsolutePath().normalize().toString(), label});
-                try {
-                    paths.add(new String[] {java.nio.file.Path.of(p).toRealPath().toString(), label});
-                } catch (java.io.IOException | RuntimeException ignored) {
-                    // gone or unreadable: its configured name is all a message can hold
+        try {
+            List<String[]> paths = new ArrayList<>();
+            ServerConfig cfg = config.lastGood();
+            if (cfg != null) {
+                for (Map.Entry<String, ServerConfig.DatastoreEntry> e : cfg.datastores().entrySet()) {
+                    String p = e.getValue() == null ? null : e.getValue().path();
+                    if (p == null || p.isEmpty()) {
+                        continue;
+                    }
+                    String label = "<datastore " + e.getKey() + ">";
+                    paths.add(new String[] {p, label});
+                    java.nio.file.Path abs = java.nio.file.Path.of(p).toAbsolutePath().normalize();
+                    paths.add(new String[] {abs.toString(), label});
+                    try {
+                        paths.add(new String[] {abs.toRealPath().toString(), label});
+                    } catch (java.io.IOException | RuntimeException ignored) {
+                        // gone or unreadable: its configured name is all a message can hold
+                    }
                 }
             }
-        }
-        paths.add(new String[] {config.path().toAbsolutePath().normalize().toString(), "<config>"});
-        // longest first, so that a path inside another one is replaced whole
-        paths.sort((a, b) -> Integer.compare(b[0].length(), a[0].length()));
-        String out = message;
-        for (String[] p : paths) {
-            if (p[0].length() > 1) {
-                out = out.replace(p[0], p[1]);
+            paths.add(new String[] {config.path().toAbsolutePath().normalize().toString(), "<config>"});
+            // longest first, so that a path inside another one is replaced whole
+            paths.sort((a, b) -> Integer.compare(b[0].length(), a[0].length()));
+            String out = message;
+            for (String[] p : paths) {
+                if (p[0].length() > 1) {
+                    out = java.util.regex.Pattern.compile("(?<![A-Za-z0-9._~-])" + java.util.regex.Pattern.quote(p[0])
+                            + "(?![A-Za-z0-9._~-])").matcher(out).replaceAll(java.util.regex.Matcher.quoteReplacement(p[1]));
+                }
             }
+            return out;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not redact an error message; sent a general one instead: " + message, e);
+            return "the datastore reported an error; the server log has the details";
         }
-        return out;
     }
 
     /** The last configuration error logged, so that a damaged file is logged once, not on every request. */
@@ -650,7 +663,7 @@ public final class ApiHandler extends Handler.Abstract {
             m.put("snapshot", r.name());
             m.put("result", res.skipped() ? "skipped" : res.ok() ? "ok" : "failed");
             m.put("chunks", res.chunks());
-            m.put("errors", res.errors());
+            m.put("errors", res.errors().stream().map(this::redact).toList());
             out.add(m);
         }
         return Reply.json(200, out);
