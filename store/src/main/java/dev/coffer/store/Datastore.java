@@ -79,8 +79,8 @@ public final class Datastore implements AutoCloseable {
     private final ReentrantReadWriteLock dirtyGate = new ReentrantReadWriteLock();
     /** The wall clock in milliseconds; tests replace it to step the clock back. */
     volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
-    /** The latest clock reading this datastore object has used: see {@link #useTimeMillis()}. */
-    private final java.util.concurrent.atomic.AtomicLong timeFloor = new java.util.concurrent.atomic.AtomicLong();
+    /** Each live writer's start as this process knows it: see {@link #useTimeMillis()}. */
+    private final Map<SnapshotWriter, Long> writerFloors = new ConcurrentHashMap<>();
     /** How far a new chunk's time may lag the floor before it is set explicitly (below the collector's slack of 1 s). */
     private static final long RESTAMP_LAG_MILLIS = 500;
     /** Serialises syncs, so that a sync returns only after every directory taken before it is durable. */
@@ -361,7 +361,9 @@ public final class Datastore implements AutoCloseable {
                         unsynced.force(true);
                     }
                 }
-                if (Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS).toMillis() < timeFloor.get() - RESTAMP_LAG_MILLIS) {
+                long floor = liveWriterFloor();
+                if (floor != Long.MIN_VALUE
+                        && Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS).toMillis() < floor - RESTAMP_LAG_MILLIS) {
                     // the clock went back after a writer began: the new chunk must not look older than that start
                     Files.setLastModifiedTime(tmp, java.nio.file.attribute.FileTime.fromMillis(useTimeMillis()));
                 }
@@ -753,7 +755,7 @@ public final class Datastore implements AutoCloseable {
      */
     public SnapshotWriter beginSnapshot(BackupGroup group, Instant time) {
         ensureOpen();
-        useTimeMillis(); // the clock now is a floor for this writer's uses (its lock file's time is another, below)
+        long begun = clock.getAsLong();
         SnapshotRef requested = new SnapshotRef(Objects.requireNonNull(group, "group"), time);
         Locks.Handle shared = Locks.lockDatastore(lockFile, true);
         try {
@@ -775,11 +777,12 @@ public final class Datastore implements AutoCloseable {
                     if (writerLock.tryLock() == null) {
                         throw new IOException("lock held by another process");
                     }
-                    // a collection takes the writer's start to be no later than its lock file's time: from here
-                    // on, what this process uses is stamped no earlier than that (design.md 13.3)
-                    raiseTimeFloor(Files.getLastModifiedTime(tmp.resolve(WRITER_LOCK), LinkOption.NOFOLLOW_LINKS).toMillis());
+                    // a collection takes the writer's start to be no later than its lock file's time: while it
+                    // lives, what this process uses is stamped no earlier than that (design.md 13.3)
+                    long lockTime = Files.getLastModifiedTime(tmp.resolve(WRITER_LOCK), LinkOption.NOFOLLOW_LINKS).toMillis();
                     Locks.addLive(tmp);
                     SnapshotWriter writer = new SnapshotWriter(this, ref, groupDir, tmp, shared, writerLock);
+                    writerFloors.put(writer, Math.max(begun, lockTime));
                     openWriters.add(writer);
                     return writer;
                 } catch (IOException | RuntimeException e) {
@@ -906,7 +909,15 @@ public final class Datastore implements AutoCloseable {
         ensureOpen();
         Path p = chunkPath(id);
         try {
-            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(useTimeMillis()));
+            long stamp = useTimeMillis();
+            if (Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() >= stamp) {
+                // as recent already (another writer's use, stamped by a clock ahead of this one): a touch never
+                // moves a time back. Seen under its name now, and a collector that moves it after this read
+                // finds a time it keeps, so it counts as present.
+                markDirty(chunkDir(id));
+                return true;
+            }
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(stamp));
             // The JDK sets the time through a descriptor it opens by name, so a collector can move the chunk off
             // its name, read its old time and remove it between that open and the update. Only a name still
             // there afterwards counts (design.md 13.3): the update then came before the collector's second
@@ -930,16 +941,23 @@ public final class Datastore implements AutoCloseable {
     }
 
     /**
-     * The time to mark a use with: the clock, or, when the clock has gone back, the latest time already used.
-     * A writer's start raises that to its lock file's time, so every chunk it touches or stores afterwards gets a
-     * time at or after its start even when the system clock steps back meanwhile (design.md 13.3).
+     * The time to mark a use with: the clock, or the start of a live writer of this process when that is later
+     * (the clock has gone back since). A writer's start here is the later of the clock and its lock file's
+     * time when it began, and a collector takes it to have started no later than that lock file's time; so
+     * every chunk it touches or stores gets a time at or after its start even when the system clock steps back
+     * meanwhile (design.md 13.3). Writers that have ended no longer count, so one wrong reading does not stamp
+     * the future for as long as the process runs.
      */
     long useTimeMillis() {
-        return timeFloor.accumulateAndGet(clock.getAsLong(), Math::max);
+        return Math.max(clock.getAsLong(), liveWriterFloor());
     }
 
-    private void raiseTimeFloor(long millis) {
-        timeFloor.accumulateAndGet(millis, Math::max);
+    private long liveWriterFloor() {
+        long f = Long.MIN_VALUE;
+        for (long w : writerFloors.values()) {
+            f = Math.max(f, w);
+        }
+        return f;
     }
 
     /** The chunk's last-use time (mtime), or null when it is missing. */
@@ -1295,6 +1313,7 @@ public final class Datastore implements AutoCloseable {
 
     void writerClosed(SnapshotWriter writer) {
         openWriters.remove(writer);
+        writerFloors.remove(writer);
     }
 
     private void ensureOpen() {

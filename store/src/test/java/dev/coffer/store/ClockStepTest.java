@@ -99,6 +99,31 @@ class ClockStepTest {
     }
 
     @Test
+    void aTouchNeverMovesATimeBackAndAnEndedWriterNoLongerCounts() throws Exception {
+        Path root = tmp.resolve("store");
+        Datastore.create(root).close();
+        try (Datastore ds = Datastore.open(root)) {
+            ChunkId x = store(ds, "used by a writer in another process whose clock is ahead");
+            long ahead = System.currentTimeMillis() + 3_600_000;
+            Files.setLastModifiedTime(chunkFile(root, x), FileTime.fromMillis(ahead));
+            assertThat(ds.touchChunk(x)).isTrue();
+            assertThat(Files.getLastModifiedTime(chunkFile(root, x)).toMillis()).as("not moved back").isEqualTo(ahead);
+
+            // a writer begun while the clock read a day ahead, then ended: its start no longer stamps anything
+            ChunkId y = store(ds, "reused later");
+            Files.setLastModifiedTime(chunkFile(root, y), FileTime.from(Instant.now().minusSeconds(7200)));
+            long wrong = System.currentTimeMillis() + 86_400_000L;
+            ds.clock = () -> wrong;
+            ds.beginSnapshot(new BackupGroup("", "host", "c"), Instant.ofEpochMilli(wrong)).close();
+            ds.clock = System::currentTimeMillis;
+            long before = System.currentTimeMillis();
+            assertThat(ds.touchChunk(y)).isTrue();
+            assertThat(Files.getLastModifiedTime(chunkFile(root, y)).toMillis())
+                    .isBetween(before - 1000, System.currentTimeMillis() + 1000);
+        }
+    }
+
+    @Test
     void garbageCollectionStopsWhenTheClockGoesBackWhileItRuns() throws Exception {
         Path root = tmp.resolve("store");
         Datastore.create(root).close();
