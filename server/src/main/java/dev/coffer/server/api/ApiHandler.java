@@ -648,13 +648,15 @@ public final class ApiHandler extends Handler.Abstract {
         require(c, ns, Privilege.MAINTAIN, "verify");
         String snap = Json.text(o, "snapshot", false);
         int days = Json.integer(o, "outdated-after-days", 0, 100_000, -1);
-        List<SnapshotRef> targets;
+        SnapshotRef one;
         try {
             BackupGroup.validateNamespace(ns);
-            targets = snap == null ? c.ds().snapshots(ns) : List.of(SnapshotRef.parse(ns, snap));
+            one = snap == null ? null : SnapshotRef.parse(ns, snap);
         } catch (CofferException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+        // the datastore's own errors (a directory it cannot list) are the server's, reported as such
+        List<SnapshotRef> targets = one == null ? c.ds().snapshots(ns) : List.of(one);
         Verifier v = new Verifier(c.ds(), Verifier.KEYLESS);
         List<Map<String, Object>> out = new ArrayList<>();
         for (SnapshotRef r : targets) {

@@ -50,41 +50,67 @@ final class BackupSessions implements AutoCloseable {
     static final int MAX_SESSIONS_PER_AUTHID = 16;
 
     /**
+     * One lock per group: a session's claim, the creation of its writer and its registration, and the release
+     * of a claim when a session ends without a snapshot, happen under it, so that a claim is never dropped
+     * between another session's claim and the creation of its writer. File system work (the claim, the
+     * writer) happens under it and not under this object's lock, which only guards the maps: a slow group
+     * holds up only its own sessions. Lock order: a session, then its group's lock, then this object.
+     */
+    private final Map<String, Object> groupLocks = new ConcurrentHashMap<>();
+
+    private Object groupLock(String key) {
+        return groupLocks.computeIfAbsent(key, k -> new Object());
+    }
+
+    /**
      * Starts a session. {@code claim} records the caller as the group's owner when it has none and refuses a
-     * group that is someone else's; it runs under this object's lock, as do the releases of claims by sessions
-     * that end without a snapshot, so that a claim is never dropped between another session's claim and the
-     * creation of its writer.
+     * group that is someone else's; it runs first, under the group's lock.
      */
     BackupSession begin(String dsName, Datastore ds, AuthId who, BackupGroup g, Instant time, CryptMode mode,
             boolean requireEncryption, Supplier<Set<ChunkId>> readable, Runnable claim) {
         String key = groupKey(dsName, g);
-        synchronized (this) {
+        synchronized (groupLock(key)) {
             claim.run(); // first: whose group it is decides what else the caller may be told
             try {
-                long mine = byId.values().stream().filter(s -> s.owner.equals(who)).count();
-                if (mine >= MAX_SESSIONS_PER_AUTHID) {
-                    throw new ApiException(429, "too-many-requests", who + " has " + mine
-                            + " backup sessions open, the most allowed; finish or abort one first");
-                }
-                BackupSession running = byGroup.get(key);
-                if (running != null) {
-                    throw ApiException.conflict("a backup of group " + g + " is already running (session started by "
-                            + running.owner + "); wait for it to finish, or for the server to drop it after "
-                            + idleTimeoutSeconds.getAsInt() + " s without contact");
+                synchronized (this) {
+                    checkLimit(who);
+                    BackupSession running = byGroup.get(key);
+                    if (running != null) {
+                        throw ApiException.conflict("a backup of group " + g + " is already running (session started by "
+                                + running.owner + "); wait for it to finish, or for the server to drop it after "
+                                + idleTimeoutSeconds.getAsInt() + " s without contact");
+                    }
                 }
                 SnapshotWriter w = ds.beginSnapshot(g, time);
                 byte[] raw = new byte[16];
                 random.nextBytes(raw);
                 BackupSession s = new BackupSession(HexFormat.of().formatHex(raw), dsName, ds, who, g, mode,
                         requireEncryption, w, readable);
-                byId.put(s.id, s);
-                byGroup.put(key, s);
+                synchronized (this) {
+                    try {
+                        checkLimit(who); // again: sessions of the caller's other groups may have started meanwhile
+                    } catch (ApiException e) {
+                        s.abort();
+                        throw e;
+                    }
+                    byId.put(s.id, s);
+                    byGroup.put(key, s);
+                }
                 LOG.info("backup session " + s.id + " for " + dsName + ":" + s.ref().name() + " started by " + who);
                 return s;
             } catch (RuntimeException e) {
                 releaseClaim(ds, g, who);
                 throw e;
             }
+        }
+    }
+
+    /** Refuses a new session of an AUTHID that has the most open. Called with this object's lock held. */
+    private void checkLimit(AuthId who) {
+        long mine = byId.values().stream().filter(s -> s.owner.equals(who)).count();
+        if (mine >= MAX_SESSIONS_PER_AUTHID) {
+            throw new ApiException(429, "too-many-requests", who + " has " + mine
+                    + " backup sessions open, the most allowed; finish or abort one first");
         }
     }
 
@@ -106,12 +132,7 @@ final class BackupSessions implements AutoCloseable {
                 return r;
             } finally {
                 if (s.isClosed()) {
-                    synchronized (this) {
-                        remove(s);
-                        if (!committed) {
-                            releaseClaim(s.ds, s.group, s.owner);
-                        }
-                    }
+                    ended(s, !committed);
                 }
             }
         }
@@ -120,22 +141,32 @@ final class BackupSessions implements AutoCloseable {
     void abort(BackupSession s) {
         synchronized (s) {
             boolean wasOpen = !s.isClosed();
-            if (wasOpen) {
-                s.abort();
-                LOG.info("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name() + " aborted");
-            }
-            synchronized (this) { // lock order: a session, then this (begin takes no session's lock)
-                remove(s);
+            try {
                 if (wasOpen) {
-                    releaseClaim(s.ds, s.group, s.owner);
+                    s.abort();
+                    LOG.info("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name() + " aborted");
                 }
+            } finally {
+                ended(s, wasOpen); // also when closing its writer failed: the release checks the group itself
+            }
+        }
+    }
+
+    /** Forgets an ended session and, when it made no snapshot, drops its claim on a group left empty. */
+    private void ended(BackupSession s, boolean release) {
+        synchronized (groupLock(groupKey(s.datastore, s.group))) {
+            synchronized (this) {
+                remove(s);
+            }
+            if (release) {
+                releaseClaim(s.ds, s.group, s.owner);
             }
         }
     }
 
     /**
      * Drops {@code who}'s claim on a group that its aborted (or refused) first session leaves empty, so that the
-     * claim does not outlive a backup that never happened (design.md 14.5). Called with this object's lock held.
+     * claim does not outlive a backup that never happened (design.md 14.5). Called with the group's lock held.
      */
     private static void releaseClaim(Datastore ds, BackupGroup g, AuthId who) {
         try {
