@@ -147,26 +147,21 @@ class ClientRetryTest {
 
     @Test
     void otherErrorsAreNotRetried() {
-        answer(new Answer(503, "2", error(503, "unavailable", "the job scheduler is not running")));
-        try (ServerClient c = client()) {
-            assertThatThrownBy(() -> c.get("jobs")).isInstanceOf(CofferException.class)
-                    .hasMessage("the server refused the request (503): the job scheduler is not running");
-        }
-        assertThat(seen).hasSize(1);
+        refusedAtOnce(new Answer(503, "2", error(503, "unavailable", "the job scheduler is not running")), c -> c.get("jobs"),
+                "the server refused the request (503): the job scheduler is not running");
+        refusedAtOnce(new Answer(429, null, error(429, "too-many-requests", "too many failed logins from this address; wait")),
+                c -> c.get("whoami"), "the server refused the request (429): too many failed logins from this address; wait");
+        refusedAtOnce(new Answer(409, null, error(409, "busy", "datastore is busy: garbage collection is running")),
+                c -> c.postJson("datastore/store1/gc", java.util.Map.of()),
+                "the server refused the request (409): datastore is busy: garbage collection is running");
+    }
 
+    /** The request is sent once, answered {@code a}, and fails with {@code message}. */
+    private void refusedAtOnce(Answer a, java.util.function.Consumer<ServerClient> request, String message) {
         reset();
-        answer(new Answer(429, null, error(429, "too-many-requests", "too many failed logins from this address; wait")));
+        answer(a);
         try (ServerClient c = client()) {
-            assertThatThrownBy(() -> c.get("whoami")).isInstanceOf(CofferException.class)
-                    .hasMessage("the server refused the request (429): too many failed logins from this address; wait");
-        }
-        assertThat(seen).hasSize(1);
-
-        reset();
-        answer(new Answer(409, null, error(409, "busy", "datastore is busy: garbage collection is running")));
-        try (ServerClient c = client()) {
-            assertThatThrownBy(() -> c.postJson("datastore/store1/gc", java.util.Map.of())).isInstanceOf(CofferException.class)
-                    .hasMessage("the server refused the request (409): datastore is busy: garbage collection is running");
+            assertThatThrownBy(() -> request.accept(c)).isInstanceOf(CofferException.class).hasMessage(message);
         }
         assertThat(seen).hasSize(1);
     }

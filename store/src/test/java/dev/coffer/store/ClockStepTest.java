@@ -43,13 +43,24 @@ class ClockStepTest {
         return root.resolve(".chunks").resolve(id.hex().substring(0, 4)).resolve(id.hex());
     }
 
+    /** A new datastore at {@code tmp/store}, open. */
+    Datastore freshStore() {
+        Datastore.create(tmp.resolve("store")).close();
+        return Datastore.open(tmp.resolve("store"));
+    }
+
+    /** Stores a chunk last used two hours ago. */
+    ChunkId storeOld(Datastore ds, String content) throws Exception {
+        ChunkId id = store(ds, content);
+        Files.setLastModifiedTime(chunkFile(tmp.resolve("store"), id), FileTime.from(Instant.now().minusSeconds(7200)));
+        return id;
+    }
+
     @Test
     void aWriterStampsWhatItUsesWithItsStartWhenTheClockGoesBack() throws Exception {
         Path root = tmp.resolve("store");
-        Datastore.create(root).close();
-        try (Datastore ds = Datastore.open(root)) {
-            ChunkId reused = store(ds, "stored by an earlier backup");
-            Files.setLastModifiedTime(chunkFile(root, reused), FileTime.from(Instant.now().minusSeconds(7200)));
+        try (Datastore ds = freshStore()) {
+            ChunkId reused = storeOld(ds, "stored by an earlier backup");
             // the datastore's clock, 10 minutes ahead of the file system's (a clock that was wrong and is about to
             // be put right): the writer's lock file gets the kernel's earlier time, its uses the datastore's
             long start = System.currentTimeMillis() + 600_000;
@@ -75,10 +86,8 @@ class ClockStepTest {
     @Test
     void usesAreNeverStampedBeforeTheWriterStartACollectionSees() throws Exception {
         Path root = tmp.resolve("store");
-        Datastore.create(root).close();
-        try (Datastore ds = Datastore.open(root)) {
-            ChunkId reused = store(ds, "stored by an earlier backup");
-            Files.setLastModifiedTime(chunkFile(root, reused), FileTime.from(Instant.now().minusSeconds(7200)));
+        try (Datastore ds = freshStore()) {
+            ChunkId reused = storeOld(ds, "stored by an earlier backup");
             // the datastore's clock is 10 minutes behind the file system's, which dates the writer's lock file
             long behind = System.currentTimeMillis() - 600_000;
             AtomicLong clock = new AtomicLong(behind);
@@ -101,8 +110,7 @@ class ClockStepTest {
     @Test
     void aTouchNeverMovesATimeBackAndAnEndedWriterNoLongerCounts() throws Exception {
         Path root = tmp.resolve("store");
-        Datastore.create(root).close();
-        try (Datastore ds = Datastore.open(root)) {
+        try (Datastore ds = freshStore()) {
             ChunkId x = store(ds, "used by a writer in another process whose clock is ahead");
             long ahead = System.currentTimeMillis() + 3_600_000;
             Files.setLastModifiedTime(chunkFile(root, x), FileTime.fromMillis(ahead));
@@ -110,8 +118,7 @@ class ClockStepTest {
             assertThat(Files.getLastModifiedTime(chunkFile(root, x)).toMillis()).as("not moved back").isEqualTo(ahead);
 
             // a writer begun while the clock read a day ahead, then ended: its start no longer stamps anything
-            ChunkId y = store(ds, "reused later");
-            Files.setLastModifiedTime(chunkFile(root, y), FileTime.from(Instant.now().minusSeconds(7200)));
+            ChunkId y = storeOld(ds, "reused later");
             long wrong = System.currentTimeMillis() + 86_400_000L;
             ds.clock = () -> wrong;
             ds.beginSnapshot(new BackupGroup("", "host", "c"), Instant.ofEpochMilli(wrong)).close();
@@ -126,13 +133,10 @@ class ClockStepTest {
     @Test
     void garbageCollectionStopsWhenTheClockGoesBackWhileItRuns() throws Exception {
         Path root = tmp.resolve("store");
-        Datastore.create(root).close();
-        try (Datastore ds = Datastore.open(root)) {
+        try (Datastore ds = freshStore()) {
             List<ChunkId> unused = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                ChunkId id = store(ds, "unused " + i);
-                Files.setLastModifiedTime(chunkFile(root, id), FileTime.from(Instant.now().minusSeconds(7200)));
-                unused.add(id);
+                unused.add(storeOld(ds, "unused " + i));
             }
             long now = System.currentTimeMillis();
             AtomicInteger reads = new AtomicInteger();
