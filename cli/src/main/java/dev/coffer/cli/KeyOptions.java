@@ -56,11 +56,26 @@ final class KeyOptions {
         if (dataKey == null) {
             KeyFile kf = KeyFile.read(path());
             warnAbout(kf);
-            char[] pass = kf.needsPassphrase() ? passphrase("Passphrase for key file " + path() + ": ") : null;
+            if (!kf.needsPassphrase()) {
+                dataKey = kf.unwrap(null);
+                return dataKey;
+            }
+            java.util.List<char[]> tries = passphraseCandidates("Passphrase for key file " + path() + ": ");
             try {
-                dataKey = kf.unwrap(pass);
+                dev.coffer.core.keys.WrongPassphraseException wrong = null;
+                for (char[] pass : tries) {
+                    try {
+                        dataKey = kf.unwrap(pass);
+                        break;
+                    } catch (dev.coffer.core.keys.WrongPassphraseException e) {
+                        wrong = wrong == null ? e : wrong;
+                    }
+                }
+                if (dataKey == null) {
+                    throw wrong;
+                }
             } finally {
-                if (pass != null) {
+                for (char[] pass : tries) {
                     Arrays.fill(pass, '\0');
                 }
             }
@@ -105,15 +120,49 @@ final class KeyOptions {
     /** A new passphrase: COFFER_NEW_KEY_PASSPHRASE, or asked twice on the terminal; at least 8 characters. */
     static char[] newPassphrase(String what) {
         String env = Env.get(Env.NEW_KEY_PASSPHRASE);
-        char[] p = env != null ? env.toCharArray()
+        char[] p = env != null ? oneLine(env.toCharArray(), Env.NEW_KEY_PASSPHRASE)
                 : Terminal.promptNew("New passphrase for " + what + ": ",
                         "a new passphrase is needed and there is no terminal to ask on",
                         "set COFFER_NEW_KEY_PASSPHRASE, or use --kdf none for no passphrase");
         return Terminal.atLeast(p, KeyCommand.MIN_PASSPHRASE, "choose a longer one, or --kdf none for a key without passphrase");
     }
 
-    /** The existing passphrase, from the first source given. */
+    /**
+     * A passphrase from the first source given, for a new key: one line, without the line break that ends it,
+     * whatever the source (so that the key opens from every source alike); a line break inside is refused.
+     */
     char[] passphrase(String prompt) {
+        char[] raw = rawPassphrase(prompt);
+        try {
+            return oneLine(raw, source());
+        } finally {
+            Arrays.fill(raw, '\0');
+        }
+    }
+
+    /**
+     * The existing passphrase from the first source given, as the ways the key may have been made with it:
+     * first without the line breaks that end it (how every source is read now), then, when the source held
+     * one, with it (a key made from an environment variable that kept a carriage return, before sources were
+     * read alike).
+     */
+    java.util.List<char[]> passphraseCandidates(String prompt) {
+        char[] raw = rawPassphrase(prompt);
+        char[] line = stripLineBreaks(raw);
+        if (Arrays.equals(line, raw)) {
+            Arrays.fill(raw, '\0');
+            return java.util.List.of(line);
+        }
+        return java.util.List.of(line, raw);
+    }
+
+    private String source() {
+        return passphraseFile != null ? "--passphrase-file " + passphraseFile
+                : passphraseCommand != null ? "--passphrase-command" : Env.KEY_PASSPHRASE;
+    }
+
+    /** What the first source holds: a file's or a command's first line (with a carriage return ending it), the variable, or what is typed. */
+    private char[] rawPassphrase(String prompt) {
         if (passphraseFile != null) {
             try {
                 return firstLine(Files.readString(passphraseFile, StandardCharsets.UTF_8));
@@ -133,13 +182,33 @@ final class KeyOptions {
                 "set COFFER_KEY_PASSPHRASE, or use --passphrase-file or --passphrase-command");
     }
 
+    /** Up to the first line feed. */
     private static char[] firstLine(String s) {
         int nl = s.indexOf('\n');
-        String line = nl < 0 ? s : s.substring(0, nl);
-        if (line.endsWith("\r")) {
-            line = line.substring(0, line.length() - 1);
+        return (nl < 0 ? s : s.substring(0, nl)).toCharArray();
+    }
+
+    /** Without the carriage returns and line feeds at its end. */
+    static char[] stripLineBreaks(char[] p) {
+        int n = p.length;
+        while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r')) {
+            n--;
         }
-        return line.toCharArray();
+        return Arrays.copyOf(p, n);
+    }
+
+    /** {@link #stripLineBreaks}, refusing a line break inside: such a passphrase could not be given in a file. */
+    static char[] oneLine(char[] p, String source) {
+        char[] line = stripLineBreaks(p);
+        for (char c : line) {
+            if (c == '\n' || c == '\r') {
+                Arrays.fill(line, '\0');
+                throw new CofferException("the passphrase from " + source + " holds a line break",
+                        "a passphrase is one line: a passphrase file or command gives only its first line, so a key made "
+                        + "with this one could not be opened that way; choose one without");
+            }
+        }
+        return line;
     }
 
     private static char[] fromCommand(String cmd) {

@@ -412,6 +412,63 @@ class KeyManagementTest {
 
     }
 
+    /** Runs the command line in this JVM with {@code env} as its environment. */
+    private static Cli.Result withEnv(Map<String, String> env, String... args) {
+        Env.OVERRIDES.clear();
+        Env.OVERRIDES.putAll(env);
+        try {
+            return Cli.run(args);
+        } finally {
+            Env.OVERRIDES.clear();
+        }
+    }
+
+    /** Opens the key (splitting it into shares needs the key itself) with the passphrase from {@code env} or {@code passFile}. */
+    private Cli.Result open(Path key, Map<String, String> env, Path passFile) {
+        List<String> args = new java.util.ArrayList<>(List.of("key", "split", "--shares", "2", "--threshold", "2",
+                "--output-dir", tmp.resolve("shares-" + System.nanoTime()).toString(), "--keyfile", key.toString()));
+        if (passFile != null) {
+            args.addAll(List.of("--passphrase-file", passFile.toString()));
+        }
+        return withEnv(env, args.toArray(String[]::new));
+    }
+
+    @Test
+    void aPassphraseOpensTheKeyFromEverySourceAlikeLineBreaksAside() throws Exception {
+        Path key = tmp.resolve("crlf-key.json");
+        Path passFile = tmp.resolve("pass.txt");
+        // made from a variable filled from a file written on another system: "…\r" at its end
+        ok(withEnv(Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase\r"), "key", "create", "--keyfile", key.toString()));
+        Files.writeString(passFile, "secret passphrase\r\nsecond line\n");
+        ok(open(key, Map.of(), passFile));
+        ok(open(key, Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase"), null));
+        ok(open(key, Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase\n"), null));
+        Cli.Result bad = open(key, Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase!"), null);
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("wrong passphrase");
+
+        // a key made before sources were read alike, with the carriage return in its passphrase, still opens
+        Path older = tmp.resolve("older-key.json");
+        try (dev.coffer.core.crypto.DataKey k = dev.coffer.core.crypto.DataKey.generate()) {
+            dev.coffer.core.keys.KeyFile.create(k, "older passphrase\r".toCharArray(), null).write(older, false);
+        }
+        Files.writeString(passFile, "older passphrase\r\n");
+        ok(open(older, Map.of(), passFile));
+        ok(open(older, Map.of("COFFER_KEY_PASSPHRASE", "older passphrase\r"), null));
+        Cli.Result wrong = open(older, Map.of("COFFER_KEY_PASSPHRASE", "older passphrase!\r"), null);
+        assertThat(wrong.code()).isEqualTo(1);
+        assertThat(wrong.err()).contains("wrong passphrase");
+
+        // a new passphrase with a line break inside is refused: a file or a command could never give it
+        String before = Files.readString(key);
+        Cli.Result split = withEnv(Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase",
+                "COFFER_NEW_KEY_PASSPHRASE", "alpha-beta-gamma\ndelta-epsilon"), "key", "change-passphrase", "--keyfile", key.toString());
+        assertThat(split.code()).isEqualTo(1);
+        assertThat(split.err()).contains("the passphrase from COFFER_NEW_KEY_PASSPHRASE holds a line break")
+                .doesNotContain("alpha-beta-gamma").doesNotContain("delta-epsilon");
+        assertThat(Files.readString(key)).isEqualTo(before);
+    }
+
     @Test
     void checkProvesTheKeyAndNamesBothFingerprintsWhenItDoesNot() throws Exception {
         Path key = tmp.resolve("key.json");
