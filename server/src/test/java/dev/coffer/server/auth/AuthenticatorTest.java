@@ -54,18 +54,30 @@ class AuthenticatorTest {
         ServerConfig slow = new ServerConfig(new ServerConfig.Settings("127.0.0.1:0", 60, 30, 1 << 20), c.datastores(),
                 c.users(), c.tokens(), c.acl());
         Authenticator a = new Authenticator();
+        TreeMap<String, ServerConfig.UserEntry> users = new TreeMap<>(c.users());
+        users.put("bob", new ServerConfig.UserEntry(PasswordHash.hash("battery staple".toCharArray()), "now"));
+        ServerConfig two = new ServerConfig(slow.settings(), c.datastores(), users, c.tokens(), c.acl());
+        // alice signed in from this address a moment ago (her password is remembered for a minute)
+        assertThat(a.authenticate(two, basic("alice", "correct horse"), "192.0.2.7")).isEqualTo(AuthId.parse("alice"));
         for (int i = 0; i < Authenticator.LOCKOUT_FAILURES; i++) {
-            assertThat(a.authenticate(slow, basic("alice!ci", "guess " + i), "192.0.2.7")).isNull();
+            assertThat(a.authenticate(two, basic("bob", "guess " + i), "192.0.2.7")).isNull();
         }
-        // locked out: not even the right secret is checked, and the refusal says for how long
-        assertThatThrownBy(() -> a.authenticate(slow, basic("alice!ci", SECRET), "192.0.2.7"))
+        // locked out: no password is hashed, not even the right one, and the refusal says for how long
+        assertThatThrownBy(() -> a.authenticate(two, basic("bob", "battery staple"), "192.0.2.7"))
                 .isInstanceOf(Authenticator.LockedOut.class)
                 .hasMessage("too many failed logins from 192.0.2.7; try again in 1 s");
-        // another address is not
-        assertThat(a.authenticate(slow, basic("alice!ci", SECRET), "192.0.2.8")).isEqualTo(AuthId.parse("alice!ci"));
-        // 30 x 30 ms after the last failure the address may try again
+        assertThatThrownBy(() -> a.authenticate(two, basic("alice!ci", SECRET + "x"), "192.0.2.7"))
+                .isInstanceOf(Authenticator.LockedOut.class);
+        assertThatThrownBy(() -> a.authenticate(two, basic("nobody", "x"), "192.0.2.7"))
+                .isInstanceOf(Authenticator.LockedOut.class);
+        // what costs nothing to check still works from there: a token, a password verified a moment ago
+        assertThat(a.authenticate(two, basic("alice!ci", SECRET), "192.0.2.7")).isEqualTo(AuthId.parse("alice!ci"));
+        assertThat(a.authenticate(two, basic("alice", "correct horse"), "192.0.2.7")).isEqualTo(AuthId.parse("alice"));
+        // another address is not locked out
+        assertThat(a.authenticate(two, basic("bob", "battery staple"), "192.0.2.8")).isEqualTo(AuthId.parse("bob"));
+        // 30 x 30 ms after the last failure the address may try passwords again
         Thread.sleep(1000);
-        assertThat(a.authenticate(slow, basic("alice!ci", SECRET), "192.0.2.7")).isEqualTo(AuthId.parse("alice!ci"));
+        assertThat(a.authenticate(two, basic("bob", "battery staple"), "192.0.2.7")).isEqualTo(AuthId.parse("bob"));
     }
 
     @Test
