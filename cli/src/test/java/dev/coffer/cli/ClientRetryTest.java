@@ -39,6 +39,8 @@ class ClientRetryTest {
     static ServerCertificate cert;
 
     record Answer(int status, String retryAfter, String body) {
+        static final Answer DROP = new Answer(-1, null, "");
+
         static Answer busy(String retryAfter) {
             return new Answer(503, retryAfter, error(503, "busy", "the server is holding as many uploads in memory as it may; try again"));
         }
@@ -70,6 +72,11 @@ class ClientRetryTest {
                 synchronized (script) {
                     seen.add(new Seen(ex.getRequestMethod(), ex.getRequestURI().getPath(), body));
                     a = script.isEmpty() ? new Answer(200, null, "{\"ok\":true}") : script.poll();
+                }
+                if (a.status() < 0) {
+                    // the connection breaks before any answer: nothing is sent back
+                    ex.getResponseBody().close();
+                    return;
                 }
                 if (a.retryAfter() != null) {
                     ex.getResponseHeaders().add("Retry-After", a.retryAfter());
@@ -176,5 +183,51 @@ class ClientRetryTest {
         assertThat(ServerClientAccess.delay(null, 7)).isEqualTo(30_000);
         assertThat(ServerClientAccess.delay("Wed, 21 Oct 2026 07:28:00 GMT", 2)).as("a date is not used").isEqualTo(2000);
         assertThat(ServerClientAccess.delay("-5", 1)).isEqualTo(1000);
+    }
+
+    @Test
+    void aRepeatableRequestIsSentAgainWhenItsConnectionBreaks() {
+        answer(Answer.DROP, Answer.DROP, new Answer(200, null, "{\"stored\":1}"));
+        byte[] blob = "another chunk".getBytes(StandardCharsets.UTF_8);
+        try (ServerClient c = client()) {
+            assertThat(c.send("PUT", "datastore/store1/backup/s1/chunk/cd", "application/octet-stream", blob)).isNotEmpty();
+        }
+        assertThat(seen).hasSize(3);
+        assertThat(seen).allSatisfy(s -> assertThat(s.body()).isEqualTo(blob));
+    }
+
+    @Test
+    void finishingASessionIsNotSentTwiceAndTheErrorSaysTheSnapshotMayExist() {
+        answer(Answer.DROP, new Answer(200, null, "{}"));
+        try (ServerClient c = client()) {
+            assertThatThrownBy(() -> c.send("POST", "datastore/store1/backup/s1/finish", null, null))
+                    .isInstanceOf(CofferException.class)
+                    .hasMessageStartingWith("the connection to 127.0.0.1:" + https.getAddress().getPort()
+                            + " broke while the server was committing the snapshot: ")
+                    .satisfies(e -> assertThat(((CofferException) e).hint()).contains("coffer snapshots"));
+        }
+        assertThat(seen).as("sent once").hasSize(1);
+        // nor is starting one: a second session would find the first one running
+        reset();
+        answer(Answer.DROP, new Answer(201, null, "{}"));
+        try (ServerClient c = client()) {
+            assertThatThrownBy(() -> c.postJson("datastore/store1/backup", java.util.Map.of("type", "host")))
+                    .isInstanceOf(CofferException.class).hasMessageStartingWith("cannot reach the server at ");
+        }
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
+    void aConnectionThatKeepsBreakingFailsAfterAllTries() {
+        for (int i = 0; i < 3 * ServerClientAccess.netTries(); i++) {
+            answer(Answer.DROP);
+        }
+        try (ServerClient c = client()) {
+            assertThatThrownBy(() -> c.get("datastore/store1/snapshots")).isInstanceOf(CofferException.class)
+                    .hasMessageMatching("cannot reach the server at 127\\.0\\.0\\.1:[0-9]+: .* \\(" + ServerClientAccess.netTries()
+                            + " tries over [0-9]+ s\\)");
+        }
+        // (the HTTP client may itself send a GET again once on a connection that closed under it)
+        assertThat(seen.size()).isBetween(ServerClientAccess.netTries(), 2 * ServerClientAccess.netTries());
     }
 }

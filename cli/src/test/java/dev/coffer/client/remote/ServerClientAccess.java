@@ -9,6 +9,10 @@ public final class ServerClientAccess {
         return ServerClient.BUSY_TRIES;
     }
 
+    public static int netTries() {
+        return ServerClient.NET_TRIES;
+    }
+
     public static long delay(String retryAfter, int attempt) {
         return ServerClient.retryDelayMs(retryAfter, attempt);
     }

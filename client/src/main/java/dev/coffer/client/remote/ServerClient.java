@@ -201,12 +201,25 @@ public final class ServerClient implements AutoCloseable {
      * One request; a non-2xx answer becomes a CofferException with the server's message. A 503 {@code busy}
      * answer (the server is holding as many uploads as it may, or a chunk changed under it) means the server
      * did nothing with the request, so it is sent again, up to {@link #BUSY_TRIES} times in all, after the
-     * delay the server's {@code Retry-After} names or else 1, 2, 4 … seconds (at most 30 s each).
+     * delay the server's {@code Retry-After} names or else 1, 2, 4 … seconds (at most 30 s each). A
+     * {@link #repeatable} request whose connection fails is sent again too, up to {@link #NET_TRIES} times, after
+     * 1, 2, 4 s.
      */
     public byte[] send(String method, String path, String contentType, byte[] body) {
         long t0 = System.nanoTime();
+        int netFailures = 0;
         for (int attempt = 1; ; attempt++) {
-            HttpResponse<byte[]> r = sendOnce(method, path, contentType, body);
+            HttpResponse<byte[]> r;
+            try {
+                r = sendOnce(method, path, contentType, body);
+            } catch (Lost lost) {
+                netFailures++;
+                if (repeatable(method, path) && netFailures < NET_TRIES) {
+                    sleep(retryDelayMs(null, netFailures));
+                    continue;
+                }
+                throw lostConnection(method, path, lost.io, netFailures, (System.nanoTime() - t0) / 1_000_000);
+            }
             int status = r.statusCode();
             if (status / 100 == 2) {
                 return r.body();
@@ -220,6 +233,43 @@ public final class ServerClient implements AutoCloseable {
             throw failure(status, e.message(), status == 503 && "busy".equals(e.code()) ? attempt : 0,
                     (System.nanoTime() - t0) / 1_000_000);
         }
+    }
+
+    /** Tries of a repeatable request whose connection fails (reset, closed, timed out, refused), the first included. */
+    static final int NET_TRIES = 4;
+
+    /** A request that failed on the way, not at the server's word: the connection broke, or none was made. */
+    private static final class Lost extends RuntimeException {
+        final IOException io;
+
+        Lost(IOException io) {
+            super(io.getMessage(), io, false, false);
+            this.io = io;
+        }
+    }
+
+    /**
+     * Whether sending a request again is harmless when its answer was lost: reads, uploads under a name (a chunk,
+     * a session's file), and the session's queries. Not starting or finishing a session, forgetting, pruning or
+     * maintenance: the first try may have done it.
+     */
+    static boolean repeatable(String method, String path) {
+        return method.equals("GET") || method.equals("PUT")
+                || method.equals("POST") && (path.endsWith("/known") || path.endsWith("/keepalive"));
+    }
+
+    private CofferException lostConnection(String method, String path, IOException e, int tries, long elapsedMs) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.net.ConnectException) {
+            m = "connection refused";
+        }
+        String after = tries > 1 ? " (" + tries + " tries over " + (elapsedMs + 999) / 1000 + " s)" : "";
+        if (method.equals("POST") && path.endsWith("/finish")) {
+            return new CofferException("the connection to " + url.endpoint() + " broke while the server was committing the "
+                    + "snapshot: " + m, "the snapshot may exist now or not: look with 'coffer snapshots' before you back up again");
+        }
+        return new CofferException("cannot reach the server at " + url.endpoint() + ": " + m + after,
+                "check the host and port, the network, and that 'coffer server start' runs there");
     }
 
     /** The server's JSON error, or the status line when the body is not one. */
@@ -285,7 +335,7 @@ public final class ServerClient implements AutoCloseable {
             if (e instanceof SSLHandshakeException) {
                 throw new CofferException("TLS handshake with " + url.endpoint() + " failed: " + e.getMessage());
             }
-            throw unreachable(url, e);
+            throw new Lost(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CofferException("interrupted");
