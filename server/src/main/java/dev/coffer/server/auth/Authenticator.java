@@ -58,10 +58,9 @@ public final class Authenticator {
      * The caller, or null when the credentials are missing or wrong (after the failure delay).
      *
      * @throws LockedOut when the address has failed {@link #LOCKOUT_FAILURES} times in the last 10 minutes, the
-     *         last time less than 30 × failed-login-delay-ms ago, and the credentials are not an API token's or a
-     *         password verified in the last minute: no password is hashed meanwhile, so a flood of guesses costs
-     *         the server neither password hashing nor a waiting thread, while token clients sharing the address
-     *         go on working
+     *         last time less than 30 × failed-login-delay-ms ago, and the credentials are not an API token's: no
+     *         password is checked meanwhile, so a flood of guesses costs the server neither password hashing nor a
+     *         waiting thread, while token clients sharing the address go on working
      */
     public AuthId authenticate(ServerConfig cfg, String authorization, String remote) {
         long start = System.nanoTime();
@@ -70,8 +69,9 @@ public final class Authenticator {
             long lockout = (long) cfg.settings().failedLoginDelayMs() * LOCKOUT_FAILURES * 3;
             long left = recent[1] + lockout - System.currentTimeMillis();
             if (left > 0) {
-                // what costs next to nothing is still checked, so that clients sharing the address (behind one
-                // NAT) keep working: API tokens, and passwords verified within the last minute
+                // API tokens are still checked (a SHA-256, and their secrets cannot be guessed), so that token
+                // clients sharing the address (behind one NAT) keep working; passwords are not, not even ones
+                // verified a moment ago: an answer from the cache would let the address guess at full speed
                 AuthId who = check(cfg, authorization, true);
                 if (who != null) {
                     return who;
@@ -86,8 +86,8 @@ public final class Authenticator {
         return who;
     }
 
-    /** The caller, or null; with {@code cheapOnly}, a password not verified in the last minute is not checked (null). */
-    private AuthId check(ServerConfig cfg, String authorization, boolean cheapOnly) {
+    /** The caller, or null; with {@code tokensOnly}, only API tokens are checked (a password gives null). */
+    private AuthId check(ServerConfig cfg, String authorization, boolean tokensOnly) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return null;
         }
@@ -108,7 +108,7 @@ public final class Authenticator {
             try {
                 who = AuthId.parse(id);
             } catch (RuntimeException e) {
-                if (!cheapOnly) {
+                if (!tokensOnly) {
                     PasswordHash.verifyDummy(secret);
                 }
                 return null;
@@ -121,13 +121,13 @@ public final class Authenticator {
                 boolean ok = MessageDigest.isEqual(have, want) && t != null && user != null;
                 return ok ? who : null;
             }
+            if (tokensOnly) {
+                return null;
+            }
             String cacheEntry = cacheKey(id, secret, user);
             Long until = verified.get(cacheEntry);
             if (until != null && until > System.currentTimeMillis()) {
                 return who;
-            }
-            if (cheapOnly) {
-                return null;
             }
             if (user == null) {
                 PasswordHash.verifyDummy(secret);

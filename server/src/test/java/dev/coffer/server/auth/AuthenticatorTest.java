@@ -70,9 +70,12 @@ class AuthenticatorTest {
                 .isInstanceOf(Authenticator.LockedOut.class);
         assertThatThrownBy(() -> a.authenticate(two, basic("nobody", "x"), "192.0.2.7"))
                 .isInstanceOf(Authenticator.LockedOut.class);
-        // what costs nothing to check still works from there: a token, a password verified a moment ago
+        // a token still works from there (its secret cannot be guessed); a password does not, not even one verified
+        // a moment ago, or the address could test guesses against the cache at full speed
         assertThat(a.authenticate(two, basic("alice!ci", SECRET), "192.0.2.7")).isEqualTo(AuthId.parse("alice!ci"));
-        assertThat(a.authenticate(two, basic("alice", "correct horse"), "192.0.2.7")).isEqualTo(AuthId.parse("alice"));
+        assertThatThrownBy(() -> a.authenticate(two, basic("alice", "correct horse"), "192.0.2.7"))
+                .isInstanceOf(Authenticator.LockedOut.class);
+        assertThat(a.authenticate(two, basic("alice", "correct horse"), "192.0.2.8")).isEqualTo(AuthId.parse("alice"));
         // another address is not locked out
         assertThat(a.authenticate(two, basic("bob", "battery staple"), "192.0.2.8")).isEqualTo(AuthId.parse("bob"));
         // 30 x 30 ms after the last failure the address may try passwords again
