@@ -127,10 +127,19 @@ final class KeyCommand implements Runnable {
         }
     }
 
+    /**
+     * The master key's passphrase: COFFER_MASTER_KEY_PASSPHRASE without the line breaks ending it (a new one
+     * with a line break inside is refused, as for key files), or asked on the terminal.
+     */
     static char[] masterPassphrase(String prompt, boolean confirm) {
         String env = Env.get(Env.MASTER_KEY_PASSPHRASE);
         if (env != null) {
-            return env.toCharArray();
+            char[] raw = env.toCharArray();
+            try {
+                return confirm ? KeyOptions.oneLine(raw, Env.MASTER_KEY_PASSPHRASE) : KeyOptions.stripLineBreaks(raw);
+            } finally {
+                Arrays.fill(raw, '\0');
+            }
         }
         String reason = "the master key passphrase is needed and there is no terminal to ask on";
         return confirm ? Terminal.promptNew(prompt, reason, "set COFFER_MASTER_KEY_PASSPHRASE")
@@ -467,6 +476,20 @@ final class KeyCommand implements Runnable {
                 java.security.PrivateKey priv;
                 try {
                     priv = MasterKey.readPrivate(pem, pass, masterKey.toString());
+                } catch (dev.coffer.core.keys.WrongPassphraseException wrong) {
+                    // a master key made before passphrases were read alike, from a variable that kept a line break
+                    String env = Env.get(Env.MASTER_KEY_PASSPHRASE);
+                    if (env == null || env.length() == pass.length) {
+                        throw wrong;
+                    }
+                    char[] raw = env.toCharArray();
+                    try {
+                        priv = MasterKey.readPrivate(pem, raw, masterKey.toString());
+                    } catch (dev.coffer.core.keys.WrongPassphraseException again) {
+                        throw wrong;
+                    } finally {
+                        Arrays.fill(raw, '\0');
+                    }
                 } finally {
                     Arrays.fill(pass, '\0');
                 }

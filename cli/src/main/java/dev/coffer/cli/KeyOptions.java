@@ -120,10 +120,18 @@ final class KeyOptions {
     /** A new passphrase: COFFER_NEW_KEY_PASSPHRASE, or asked twice on the terminal; at least 8 characters. */
     static char[] newPassphrase(String what) {
         String env = Env.get(Env.NEW_KEY_PASSPHRASE);
-        char[] p = env != null ? oneLine(env.toCharArray(), Env.NEW_KEY_PASSPHRASE)
+        char[] raw = env != null ? env.toCharArray() : null;
+        char[] p;
+        try {
+            p = raw != null ? oneLine(raw, Env.NEW_KEY_PASSPHRASE)
                 : Terminal.promptNew("New passphrase for " + what + ": ",
                         "a new passphrase is needed and there is no terminal to ask on",
                         "set COFFER_NEW_KEY_PASSPHRASE, or use --kdf none for no passphrase");
+        } finally {
+            if (raw != null) {
+                Arrays.fill(raw, '\0');
+            }
+        }
         return Terminal.atLeast(p, KeyCommand.MIN_PASSPHRASE, "choose a longer one, or --kdf none for a key without passphrase");
     }
 

@@ -208,13 +208,16 @@ public final class ServerClient implements AutoCloseable {
     public byte[] send(String method, String path, String contentType, byte[] body) {
         long t0 = System.nanoTime();
         int netFailures = 0;
-        for (int attempt = 1; ; attempt++) {
+        int busy = 0;
+        while (true) {
             HttpResponse<byte[]> r;
             try {
                 r = sendOnce(method, path, contentType, body);
             } catch (Lost lost) {
                 netFailures++;
-                if (repeatable(method, path) && netFailures < NET_TRIES) {
+                // a request that timed out is not sent again: it would wait as long once more
+                if (repeatable(method, path) && netFailures < NET_TRIES
+                        && !(lost.io instanceof java.net.http.HttpTimeoutException && !(lost.io instanceof java.net.http.HttpConnectTimeoutException))) {
                     sleep(retryDelayMs(null, netFailures));
                     continue;
                 }
@@ -225,13 +228,12 @@ public final class ServerClient implements AutoCloseable {
                 return r.body();
             }
             Error e = Error.of(r);
-            if (status == 503 && "busy".equals(e.code()) && attempt < BUSY_TRIES) {
-                long delay = retryDelayMs(r.headers().firstValue("Retry-After").orElse(null), attempt);
-                sleep(delay);
+            boolean isBusy = status == 503 && "busy".equals(e.code());
+            if (isBusy && ++busy < BUSY_TRIES) {
+                sleep(retryDelayMs(r.headers().firstValue("Retry-After").orElse(null), busy));
                 continue;
             }
-            throw failure(status, e.message(), status == 503 && "busy".equals(e.code()) ? attempt : 0,
-                    (System.nanoTime() - t0) / 1_000_000);
+            throw failure(status, e.message(), isBusy ? busy : 0, (System.nanoTime() - t0) / 1_000_000);
         }
     }
 
@@ -264,7 +266,8 @@ public final class ServerClient implements AutoCloseable {
             m = "connection refused";
         }
         String after = tries > 1 ? " (" + tries + " tries over " + (elapsedMs + 999) / 1000 + " s)" : "";
-        if (method.equals("POST") && path.endsWith("/finish")) {
+        boolean neverSent = e instanceof java.net.ConnectException || e instanceof java.net.http.HttpConnectTimeoutException;
+        if (method.equals("POST") && path.endsWith("/finish") && !neverSent) {
             return new CofferException("the connection to " + url.endpoint() + " broke while the server was committing the "
                     + "snapshot: " + m, "the snapshot may exist now or not: look with 'coffer snapshots' before you back up again");
         }

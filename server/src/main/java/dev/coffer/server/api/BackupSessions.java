@@ -54,12 +54,20 @@ final class BackupSessions implements AutoCloseable {
      * of a claim when a session ends without a snapshot, happen under it, so that a claim is never dropped
      * between another session's claim and the creation of its writer. File system work (the claim, the
      * writer) happens under it and not under this object's lock, which only guards the maps: a slow group
-     * holds up only its own sessions. Lock order: a session, then its group's lock, then this object.
+     * holds up only the sessions of groups that share its lock (one in 256). Lock order: a session, then its
+     * group's lock, then this object; no one holds two group locks.
      */
-    private final Map<String, Object> groupLocks = new ConcurrentHashMap<>();
+    private final Object[] groupLocks = new Object[256];
 
+    {
+        for (int i = 0; i < groupLocks.length; i++) {
+            groupLocks[i] = new Object();
+        }
+    }
+
+    /** The lock of a group: one of a fixed set (two groups may share one), so none is kept per group ever seen. */
     private Object groupLock(String key) {
-        return groupLocks.computeIfAbsent(key, k -> new Object());
+        return groupLocks[Math.floorMod(key.hashCode(), groupLocks.length)];
     }
 
     /**
