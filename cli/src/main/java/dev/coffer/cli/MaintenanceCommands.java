@@ -134,6 +134,9 @@ final class MaintenanceCommands {
                             + " chunks (" + Units.bytes(j.path("kept-bytes").asLong()) + ")");
                     out.println(String.format(Locale.ROOT, "%d snapshots: dedup and compression factor %.2f",
                             j.path("snapshots").asLong(), j.path("dedup-factor").asDouble()));
+                    if (j.path("held-back-by-backup-since").isTextual()) {
+                        heldBack(out, java.time.Instant.parse(j.path("held-back-by-backup-since").asText()));
+                    }
                     return Main.OK;
                 }
                 LocalRepository r = (LocalRepository) any;
@@ -142,8 +145,21 @@ final class MaintenanceCommands {
                         + "), kept " + Units.count(rep.keptChunks()) + " chunks (" + Units.bytes(rep.keptBytes()) + ")");
                 out.println(String.format(Locale.ROOT, "%d snapshots hold %s of data: dedup and compression factor %.2f",
                         rep.snapshots(), Units.bytes(rep.logicalBytes()), rep.dedupFactor()));
+                if (rep.heldBackBy() != null) {
+                    heldBack(out, rep.heldBackBy());
+                }
             }
             return Main.OK;
+        }
+
+        /** Says that a running backup kept what was last used after it began, when that was a while ago. */
+        private static void heldBack(PrintWriter out, java.time.Instant since) {
+            java.time.Duration d = java.time.Duration.between(since, java.time.Instant.now());
+            if (d.compareTo(java.time.Duration.ofMinutes(60)) >= 0) {
+                out.println("note: a backup running since " + since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                        + " (" + d.toHours() + " h) kept every chunk last used since it began from this collection; "
+                        + "they go at one after it ends");
+            }
         }
     }
 

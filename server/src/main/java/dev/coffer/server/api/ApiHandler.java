@@ -638,6 +638,10 @@ public final class ApiHandler extends Handler.Abstract {
         m.put("kept-chunks", r.keptChunks());
         m.put("kept-bytes", r.keptBytes());
         m.put("dedup-factor", r.dedupFactor());
+        m.put("cutoff", r.cutoff().toString());
+        if (r.heldBackBy() != null) {
+            m.put("held-back-by-backup-since", r.heldBackBy().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        }
         return m;
     }
 

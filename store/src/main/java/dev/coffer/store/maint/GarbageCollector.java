@@ -25,8 +25,12 @@ public final class GarbageCollector {
     /** Slack for the kernel's coarse file timestamps, which may lag this process's clock by a tick. */
     static final Duration SLACK = Duration.ofSeconds(1);
 
+    /**
+     * @param heldBackBy the start of the oldest backup that was running, when it (not the collection's own start)
+     *        set the cutoff: chunks last used after it stay until a collection after it ends; else null
+     */
     public record Report(long snapshots, long removedChunks, long removedBytes, long keptChunks, long keptBytes,
-            long logicalBytes, int tempFilesRemoved, Instant cutoff) {
+            long logicalBytes, int tempFilesRemoved, Instant cutoff, Instant heldBackBy) {
         /** Logical bytes of all snapshots per stored byte kept. */
         public double dedupFactor() {
             return keptBytes == 0 ? 0 : (double) logicalBytes / keptBytes;
@@ -120,6 +124,7 @@ public final class GarbageCollector {
         checkClock(ds, start, removed.get());
         int temps = ds.removeChunkTempFiles(cutoff.minus(Duration.ofHours(1)));
         ds.syncDirtyChunkDirs();
-        return new Report(snapshots, removed.get(), removedBytes.get(), kept.get(), keptBytes.get(), logical, temps, cutoff);
+        return new Report(snapshots, removed.get(), removedBytes.get(), kept.get(), keptBytes.get(), logical, temps, cutoff,
+                oldestWriter != null && oldestWriter.isBefore(start) ? oldestWriter : null);
     }
 }
