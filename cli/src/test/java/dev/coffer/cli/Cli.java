@@ -23,6 +23,17 @@ final class Cli {
     }
 
     /** In-process: fast; the environment is this JVM's, so pass --repository and --keyfile explicitly. */
+    /** {@link #run} with {@code env} as the environment the command line sees (other variables are the real ones). */
+    static Result runWithEnv(java.util.Map<String, String> env, String... args) {
+        Env.OVERRIDES.clear();
+        Env.OVERRIDES.putAll(env);
+        try {
+            return run(args);
+        } finally {
+            Env.OVERRIDES.clear();
+        }
+    }
+
     static Result run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

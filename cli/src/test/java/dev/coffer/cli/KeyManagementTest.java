@@ -412,17 +412,6 @@ class KeyManagementTest {
 
     }
 
-    /** Runs the command line in this JVM with {@code env} as its environment. */
-    private static Cli.Result withEnv(Map<String, String> env, String... args) {
-        Env.OVERRIDES.clear();
-        Env.OVERRIDES.putAll(env);
-        try {
-            return Cli.run(args);
-        } finally {
-            Env.OVERRIDES.clear();
-        }
-    }
-
     /** Opens the key (splitting it into shares needs the key itself) with the passphrase from {@code env} or {@code passFile}. */
     private Cli.Result open(Path key, Map<String, String> env, Path passFile) {
         List<String> args = new java.util.ArrayList<>(List.of("key", "split", "--shares", "2", "--threshold", "2",
@@ -430,7 +419,7 @@ class KeyManagementTest {
         if (passFile != null) {
             args.addAll(List.of("--passphrase-file", passFile.toString()));
         }
-        return withEnv(env, args.toArray(String[]::new));
+        return Cli.runWithEnv(env, args.toArray(String[]::new));
     }
 
     @Test
@@ -438,7 +427,7 @@ class KeyManagementTest {
         Path key = tmp.resolve("crlf-key.json");
         Path passFile = tmp.resolve("pass.txt");
         // made from a variable filled from a file written on another system: "…\r" at its end
-        ok(withEnv(Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase\r"), "key", "create", "--keyfile", key.toString()));
+        ok(Cli.runWithEnv(Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase\r"), "key", "create", "--keyfile", key.toString()));
         Files.writeString(passFile, "secret passphrase\r\nsecond line\n");
         ok(open(key, Map.of(), passFile));
         ok(open(key, Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase"), null));
@@ -461,7 +450,7 @@ class KeyManagementTest {
 
         // a new passphrase with a line break inside is refused: a file or a command could never give it
         String before = Files.readString(key);
-        Cli.Result split = withEnv(Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase",
+        Cli.Result split = Cli.runWithEnv(Map.of("COFFER_KEY_PASSPHRASE", "secret passphrase",
                 "COFFER_NEW_KEY_PASSPHRASE", "alpha-beta-gamma\ndelta-epsilon"), "key", "change-passphrase", "--keyfile", key.toString());
         assertThat(split.code()).isEqualTo(1);
         assertThat(split.err()).contains("the passphrase from COFFER_NEW_KEY_PASSPHRASE holds a line break")

@@ -96,13 +96,7 @@ class ServerTest {
     }
 
     static Cli.Result inProcess(Map<String, String> env, String... args) {
-        Env.OVERRIDES.clear();
-        Env.OVERRIDES.putAll(env);
-        try {
-            return Cli.run(args);
-        } finally {
-            Env.OVERRIDES.clear();
-        }
+        return Cli.runWithEnv(env, args);
     }
 
     static Path newHome(String name) throws IOException {
