@@ -119,12 +119,16 @@ public final class ServerClient implements AutoCloseable {
         throw new CofferException("the server at " + url.endpoint() + " was trusted without a fingerprint (this is a bug)");
     }
 
-    private static CofferException unreachable(RemoteUrl url, IOException e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    /** What went wrong with a connection, in a few words. */
+    private static String reason(IOException e) {
         if (e instanceof java.net.ConnectException) {
-            m = "connection refused";
+            return "connection refused";
         }
-        return new CofferException("cannot reach the server at " + url.endpoint() + ": " + m,
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static CofferException unreachable(RemoteUrl url, IOException e) {
+        return new CofferException("cannot reach the server at " + url.endpoint() + ": " + reason(e),
                 "check the host and port, and that 'coffer server start' runs there");
     }
 
@@ -261,10 +265,7 @@ public final class ServerClient implements AutoCloseable {
     }
 
     private CofferException lostConnection(String method, String path, IOException e, int tries, long elapsedMs) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (e instanceof java.net.ConnectException) {
-            m = "connection refused";
-        }
+        String m = reason(e);
         String after = tries > 1 ? " (" + tries + " tries over " + (elapsedMs + 999) / 1000 + " s)" : "";
         boolean neverSent = e instanceof java.net.ConnectException || e instanceof java.net.http.HttpConnectTimeoutException;
         if (method.equals("POST") && path.endsWith("/finish") && !neverSent) {

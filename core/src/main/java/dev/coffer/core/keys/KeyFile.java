@@ -582,11 +582,7 @@ public final class KeyFile {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            } catch (IOException e) {
-                // some filesystems refuse to sync a directory; the file itself is complete and synced
-            }
+            dev.coffer.core.util.DurableDirs.fsync(dir); // let be where the file system refuses: the file itself is synced
         } catch (IOException e) {
             throw new CofferException("cannot write key file " + target + ": " + reason(e));
         }
