@@ -85,6 +85,7 @@ public final class Posix {
     private static final int O_NOATIME = 01000000;
     private static final int O_CLOEXEC = 02000000;
     private static final int O_PATH = 010000000;
+    private static final int O_DIRECT = AARCH64 ? 0200000 : 040000;
 
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -130,6 +131,13 @@ public final class Posix {
         static final MethodHandle FTRUNCATE = errnoHandle("ftruncate", FunctionDescriptor.of(I, I, J));
         static final MethodHandle FSYNC = errnoHandle("fsync", FunctionDescriptor.of(I, I));
         static final MethodHandle SYNC_FILE_RANGE = errnoHandle("sync_file_range", FunctionDescriptor.of(I, I, J, J, I));
+    }
+
+    private static final class Control {
+        /** fcntl(2) is variadic; its third argument here is an int. */
+        static final MethodHandle FCNTL = errnoHandle("fcntl", FunctionDescriptor.of(I, I, I, I), 2);
+        static final int F_GETFL = 3;
+        static final int F_SETFL = 4;
     }
 
     private static final class Advice {
@@ -508,6 +516,38 @@ public final class Posix {
         write(fd, b, off, len, position);
     }
 
+    /**
+     * Writes all of {@code src}, which must be native memory, at {@code position} (pwrite(2), repeated after
+     * a short write or EINTR). No copy is made: with direct I/O ({@link #setDirectIo}) the device reads it
+     * from there.
+     */
+    public static void pwriteFully(int fd, MemorySegment src, long position) {
+        if (!src.isNative() || position < 0) {
+            throw new IllegalArgumentException("pwrite needs native memory and a position >= 0");
+        }
+        Scratch s = SCRATCH.get();
+        long len = src.byteSize();
+        long done = 0;
+        try {
+            while (done < len) {
+                long n = (long) Writing.PWRITE.invokeExact(s.capture, fd, src.asSlice(done), len - done, position + done);
+                if (n < 0) {
+                    int e = s.errno();
+                    if (e == FsException.EINTR) {
+                        continue;
+                    }
+                    throw new FsException("write", null, e);
+                }
+                if (n == 0) {
+                    throw new FsException("write", null, FsException.EIO);
+                }
+                done += n;
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     private static void write(int fd, byte[] b, int off, int len, long position) {
         Objects.checkFromIndexSize(off, len, b.length);
         Scratch s = SCRATCH.get();
@@ -616,6 +656,36 @@ public final class Posix {
         Scratch s = SCRATCH.get();
         try {
             int ignored = (int) Writing.SYNC_FILE_RANGE.invokeExact(s.capture, fd, offset, len, 2);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The alignment that writes to a file with direct I/O keep here ({@link #setDirectIo}): their file
+     * position, length and memory address are multiples of it. 4096 covers devices with 512- and
+     * 4096-byte logical blocks; the writes of this class copy through memory aligned to it.
+     */
+    public static final int DIRECT_IO_ALIGNMENT = 4096;
+
+    /**
+     * Turns direct I/O (O_DIRECT) on or off for an open file: its writes then go from this process's memory
+     * to the device without passing through the page cache, which costs no copy and leaves the cache to
+     * others. Writes must then be aligned ({@link #DIRECT_IO_ALIGNMENT}); a file system that cannot do it
+     * (tmpfs, some network file systems) keeps ordinary writes. Returns whether the file now has direct I/O.
+     */
+    public static boolean setDirectIo(int fd, boolean on) {
+        Scratch s = SCRATCH.get();
+        try {
+            int flags = (int) Control.FCNTL.invokeExact(s.capture, fd, Control.F_GETFL, 0);
+            if (flags < 0) {
+                return false;
+            }
+            int wanted = on ? flags | O_DIRECT : flags & ~O_DIRECT;
+            if (wanted != flags && (int) Control.FCNTL.invokeExact(s.capture, fd, Control.F_SETFL, wanted) != 0) {
+                return (flags & O_DIRECT) != 0;
+            }
+            return on;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1050,28 +1050,24 @@ public final class RestoreEngine implements AutoCloseable {
             }
         }
         try {
-            for (int i = 0; i < index.chunkCount(); i++) {
-                long start = index.start(i);
-                if (!device && isHole(index, i, zero)) {
-                    stats.bytes.addAndGet(index.fixedChunkSize());
-                    continue; // a hole
+            try (ImageWriter out = new ImageWriter(fd, !device, index.fixedChunkSize(), Math.max(1, o.threads()) + 1,
+                    writers, stats.bytes)) {
+                for (int i = 0; i < index.chunkCount(); i++) {
+                    long start = index.start(i);
+                    if (!device && isHole(index, i, zero)) {
+                        stats.bytes.addAndGet(index.fixedChunkSize());
+                        continue; // a hole
+                    }
+                    byte[] data;
+                    try {
+                        data = reader.chunk(i);
+                    } catch (CorruptDataException e) {
+                        throw new CorruptDataException("archive " + archive.name() + ", offset " + start + ": "
+                                + e.getMessage(), e);
+                    }
+                    out.write(data, reader.chunkLength(i), start);
                 }
-                byte[] data;
-                try {
-                    data = reader.chunk(i);
-                } catch (CorruptDataException e) {
-                    throw new CorruptDataException("archive " + archive.name() + ", offset " + start + ": "
-                            + e.getMessage(), e);
-                }
-                int length = reader.chunkLength(i);
-                if (device) {
-                    Posix.pwriteFully(fd, data, 0, length, start);
-                } else {
-                    writeSparse(fd, data, 0, length, start);
-                }
-                // the disk writes this chunk while the next ones are decoded, instead of all of it in the fsync
-                Posix.startWriteback(fd, start, length);
-                stats.bytes.addAndGet(length);
+                out.finish();
             }
             if (!device) {
                 Posix.ftruncate(fd, index.size());
