@@ -225,9 +225,7 @@ public final class BackupEngine {
     private ArchiveRef image(ArchiveSpec a, ChunkUploader uploader, Repository.SnapshotSession session) {
         IndexWriter index = IndexWriter.fixed(o.mode(), FixedChunker.IMAGE_CHUNK_SIZE);
         ChunkUploader.Stream sink = uploader.newStream(index, true);
-        ChunkStream stream = new ChunkStream(new FixedChunker(FixedChunker.IMAGE_CHUNK_SIZE), sink, uploader.buffers());
-        ImageReader.copy(BytePaths.of(a.source()), stream, stats);
-        stream.finish();
+        ImageReader.copy(BytePaths.of(a.source()), FixedChunker.IMAGE_CHUNK_SIZE, uploader.buffers(), sink, stats);
         byte[] idx = sink.finish();
         String file = a.name() + ".cidx";
         session.writeFile(file, idx);

@@ -5,15 +5,23 @@ import dev.coffer.client.fs.FsException;
 import dev.coffer.client.fs.Posix;
 import dev.coffer.core.CofferException;
 import dev.coffer.core.chunking.ChunkStream;
+import dev.coffer.core.util.BufferPool;
+import java.util.Arrays;
 
-/** Reads a file or block device into a fixed-size chunk stream, without reading the holes of sparse files. */
+/**
+ * Reads a file or block device as fixed-size chunks, without reading the holes of sparse files. Each chunk is
+ * read straight into its own array from the pool, which goes to the sink: the bytes are copied once, from the
+ * kernel into that array, instead of through a stream buffer.
+ */
 final class ImageReader {
-    private static final int BUFFER = 1 << 20;
-
     private ImageReader() {
     }
 
-    static void copy(byte[] path, ChunkStream stream, BackupStats stats) {
+    /**
+     * Hands {@code sink} the chunks of the file at {@code path}: {@code chunkSize} bytes each, the last
+     * shorter, in arrays taken from {@code pool} (the sink gives them back).
+     */
+    static void copy(byte[] path, int chunkSize, BufferPool pool, ChunkStream.ChunkSink sink, BackupStats stats) {
         int fd;
         try {
             fd = Posix.openRead(path);
@@ -22,43 +30,69 @@ final class ImageReader {
         }
         try {
             long size = Posix.lseek(fd, 0, Posix.SEEK_END);
-            byte[] buf = new byte[BUFFER];
-            byte[] zeros = new byte[BUFFER];
             long pos = 0;
+            long hole = -1; // where the data that starts at or before pos ends; -1: not known
             while (pos < size) {
-                long data = Posix.nextData(fd, pos);
-                if (data < 0 || data > size) {
-                    data = size;
-                }
-                while (pos < data) {
-                    int k = (int) Math.min(zeros.length, data - pos);
-                    stream.write(zeros, 0, k);
-                    stats.bytesRead.addAndGet(k);
-                    pos += k;
-                }
-                if (pos >= size) {
-                    break;
-                }
-                long hole = Math.min(size, Posix.nextHole(fd, pos));
-                if (hole <= pos) {
-                    hole = size;
-                }
-                Posix.lseek(fd, pos, Posix.SEEK_SET);
-                while (pos < hole) {
-                    int n = Posix.read(fd, buf, 0, (int) Math.min(buf.length, hole - pos));
-                    if (n <= 0) {
-                        throw new CofferException("image source " + BytePaths.display(path)
-                                + " ended early at byte " + pos + " of " + size);
+                int len = (int) Math.min(chunkSize, size - pos);
+                byte[] chunk = pool.take(len);
+                boolean handed = false;
+                try {
+                    hole = fill(fd, path, chunk, len, pos, size, hole);
+                    stats.bytesRead.addAndGet(len);
+                    handed = true;
+                    sink.chunk(chunk, len);
+                } finally {
+                    if (!handed) {
+                        pool.give(chunk);
                     }
-                    stream.write(buf, 0, n);
-                    stats.bytesRead.addAndGet(n);
-                    pos += n;
                 }
+                pos += len;
             }
         } catch (FsException e) {
             throw new CofferException("reading image source " + BytePaths.display(path) + ": " + e.getMessage());
         } finally {
             Posix.close(fd);
         }
+    }
+
+    /**
+     * Fills {@code chunk[0..len)} with the file's bytes at {@code pos}: zeros for holes, read data elsewhere.
+     * {@code hole} is where the data region holding {@code pos} ends, if the previous chunk found out (-1 if
+     * not); returns the same for the next chunk.
+     */
+    private static long fill(int fd, byte[] path, byte[] chunk, int len, long pos, long size, long hole) {
+        long end = pos + len;
+        long at = pos;
+        while (at < end) {
+            if (hole <= at) { // not inside a data region known to go on past here: find the next one
+                long data = Posix.nextData(fd, at);
+                if (data < 0 || data > size) {
+                    data = size;
+                }
+                long zeroEnd = Math.min(data, end);
+                if (zeroEnd > at) {
+                    Arrays.fill(chunk, (int) (at - pos), (int) (zeroEnd - pos), (byte) 0);
+                    at = zeroEnd;
+                    if (at >= end) {
+                        return -1;
+                    }
+                }
+                hole = Math.min(size, Posix.nextHole(fd, at));
+                if (hole <= at) {
+                    hole = size;
+                }
+                Posix.lseek(fd, at, Posix.SEEK_SET);
+            }
+            long stop = Math.min(hole, end);
+            while (at < stop) {
+                int n = Posix.read(fd, chunk, (int) (at - pos), (int) (stop - at));
+                if (n <= 0) {
+                    throw new CofferException("image source " + BytePaths.display(path)
+                            + " ended early at byte " + at + " of " + size);
+                }
+                at += n;
+            }
+        }
+        return hole;
     }
 }
