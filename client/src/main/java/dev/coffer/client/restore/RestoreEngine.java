@@ -1042,15 +1042,17 @@ public final class RestoreEngine implements AutoCloseable {
         }
         fd = device ? Posix.openWrite(target) : Posix.createFile(target, 0600, true, false);
         boolean ok = false;
-        StreamReader reader = new StreamReader(snap.repository(), snap.ref(), snap.codec(), index, pool, Math.max(2, o.threads() + 1),
-                buffers);
+        // each decoded chunk is copied out at once, so the threads decode ahead and the cache keeps nothing behind
+        int ahead = Math.max(2, o.threads());
+        StreamReader reader = new StreamReader(snap.repository(), snap.ref(), snap.codec(), index, pool, ahead, buffers)
+                .forWholeChunks();
         for (int i = 0; i < index.chunkCount(); i++) { // read-ahead skips the holes, which are never fetched
             if (device || !isHole(index, i, zero)) {
                 reader.plan(index.start(i), index.end(i) - index.start(i));
             }
         }
         try {
-            try (ImageWriter out = new ImageWriter(fd, !device, index.fixedChunkSize(), Math.max(1, o.threads()) + 1,
+            try (ImageWriter out = new ImageWriter(fd, !device, index.fixedChunkSize(), ahead,
                     writers, stats.bytes)) {
                 for (int i = 0; i < index.chunkCount(); i++) {
                     long start = index.start(i);

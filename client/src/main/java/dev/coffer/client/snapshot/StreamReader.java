@@ -48,6 +48,8 @@ public final class StreamReader {
     static final int HINT_AHEAD = 16;
     /** The last chunk index up to which hints were given. */
     private int hintedThrough = -1;
+    /** How many decoded chunks the cache keeps (see {@link #forWholeChunks}). */
+    private int capacity;
     /** Whether the caller checks every byte it reads against a SHA-256 (see {@link #forCheckedContents}). */
     private boolean contentsChecked;
 
@@ -66,7 +68,7 @@ public final class StreamReader {
         this.executor = executor;
         this.readAhead = readAhead;
         // the chunk being read, the ones fetched ahead, and one behind for a range that straddles a boundary
-        int capacity = readAhead + 2;
+        this.capacity = readAhead + 2;
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<ChunkId, CompletableFuture<BlobCodec.Decoded>> e) {
@@ -91,6 +93,16 @@ public final class StreamReader {
             throw new IllegalStateException("forCheckedContents needs a reader with a buffer pool");
         }
         contentsChecked = true;
+        return this;
+    }
+
+    /**
+     * Declares that the caller reads whole chunks with {@link #chunk} and is done with each array before it
+     * asks for the next chunk (an image restore copies it out at once): the reader then keeps no chunk behind
+     * the one being read, and that array goes back to the pool one chunk earlier. Returns this reader.
+     */
+    public StreamReader forWholeChunks() {
+        capacity = readAhead + 1;
         return this;
     }
 
