@@ -10,8 +10,9 @@ import java.util.Arrays;
 
 /**
  * Reads a file or block device as fixed-size chunks, without reading the holes of sparse files. Each chunk is
- * read straight into its own array from the pool, which goes to the sink: the bytes are copied once, from the
- * kernel into that array, instead of through a stream buffer.
+ * read into its own array from the pool, which goes to the sink: the bytes pass through the reading thread's
+ * native buffer ({@link Posix#read(int, byte[], int, int)}) into that array, and are not copied again through a
+ * stream buffer into a chunk array.
  */
 final class ImageReader {
     private ImageReader() {

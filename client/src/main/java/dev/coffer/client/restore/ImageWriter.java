@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -28,13 +26,25 @@ import java.util.concurrent.atomic.AtomicReference;
  * cache; a file system that refuses an aligned direct write (EINVAL) gets the rest of the image through the
  * page cache too, starting with that range again. Without direct I/O, writeback of each chunk is started once
  * it is written. The caller fsyncs after {@link #finish}.
+ *
+ * <p>The writes run on threads of this writer's own (so that nothing else can drop a queued write and leave
+ * {@link #close} waiting for it), at most {@link #MAX_SLOTS} at once: their buffers are native memory, counted
+ * against the JVM's limit for direct memory.
  */
 final class ImageWriter implements AutoCloseable {
     private static final int BLOCK = Posix.DIRECT_IO_ALIGNMENT;
+    /** The most chunks copied and under way at once, whatever the thread count. */
+    static final int MAX_SLOTS = 8;
+
+    /** One pwrite of a whole native range at a file position; a seam for tests. */
+    interface WriteCall {
+        void write(int fd, MemorySegment range, long at);
+    }
 
     private final int fd;
     private final boolean sparse;
-    private final Executor writers;
+    private final java.util.concurrent.ExecutorService writers;
+    private final WriteCall call;
     private final AtomicLong written;
     private final Arena arena = Arena.ofShared();
     private final BlockingQueue<MemorySegment> free;
@@ -47,21 +57,35 @@ final class ImageWriter implements AutoCloseable {
     /**
      * @param sparse leave all-zero blocks as holes (a file), or write every byte (a device)
      * @param chunkSize the largest chunk that will be written
-     * @param slots how many chunks may be copied and under way at once
+     * @param threads how many chunks may be under way at once (at most {@link #MAX_SLOTS})
      * @param written counts the bytes written (holes included)
      */
-    ImageWriter(int fd, boolean sparse, int chunkSize, int slots, Executor writers, AtomicLong written) {
+    ImageWriter(int fd, boolean sparse, int chunkSize, int threads, AtomicLong written) {
+        this(fd, sparse, chunkSize, threads, written, Posix::pwriteFully);
+    }
+
+    ImageWriter(int fd, boolean sparse, int chunkSize, int threads, AtomicLong written, WriteCall call) {
         this.fd = fd;
         this.sparse = sparse;
-        this.writers = writers;
         this.written = written;
-        this.slots = slots;
+        this.call = call;
+        this.slots = Math.max(1, Math.min(MAX_SLOTS, threads));
         this.slotSize = Math.max(BLOCK, chunkSize);
         this.free = new ArrayBlockingQueue<>(slots);
-        for (int i = 0; i < slots; i++) {
-            free.add(arena.allocate(slotSize, BLOCK));
+        try {
+            for (int i = 0; i < slots; i++) {
+                free.add(arena.allocate(slotSize, BLOCK));
+            }
+            this.zeros = arena.allocate(BLOCK, BLOCK);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
         }
-        this.zeros = arena.allocate(BLOCK, BLOCK);
+        this.writers = java.util.concurrent.Executors.newFixedThreadPool(slots, r -> {
+            Thread t = new Thread(r, "coffer-image-write");
+            t.setDaemon(true);
+            return t;
+        });
         this.direct = Posix.setDirectIo(fd, true);
     }
 
@@ -94,7 +118,6 @@ final class ImageWriter implements AutoCloseable {
             return;
         }
         MemorySegment seg = take();
-        MemorySegment.copy(b, 0, seg, ValueLayout.JAVA_BYTE, 0, len);
         Runnable task = () -> {
             try {
                 if (failure.get() == null) {
@@ -106,10 +129,15 @@ final class ImageWriter implements AutoCloseable {
                 free.add(seg);
             }
         };
+        boolean queued = false;
         try {
+            MemorySegment.copy(b, 0, seg, ValueLayout.JAVA_BYTE, 0, len);
             writers.execute(task);
-        } catch (RejectedExecutionException e) {
-            task.run();
+            queued = true;
+        } finally {
+            if (!queued) {
+                free.add(seg); // nothing will write it: the slot is free again, and close() does not wait for it
+            }
         }
     }
 
@@ -131,6 +159,7 @@ final class ImageWriter implements AutoCloseable {
                 interrupted = true;
             }
         }
+        writers.shutdown();
         arena.close();
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -204,13 +233,13 @@ final class ImageWriter implements AutoCloseable {
     private void writeRange(MemorySegment range, long at) {
         boolean wasDirect = direct;
         try {
-            Posix.pwriteFully(fd, range, at);
+            call.write(fd, range, at);
         } catch (FsException e) {
             if (!wasDirect || e.errno() != FsException.EINVAL) {
                 throw e;
             }
             buffered(); // an alignment this file system does not take: the same range again, buffered
-            Posix.pwriteFully(fd, range, at);
+            call.write(fd, range, at);
         }
     }
 }

@@ -1052,8 +1052,7 @@ public final class RestoreEngine implements AutoCloseable {
             }
         }
         try {
-            try (ImageWriter out = new ImageWriter(fd, !device, index.fixedChunkSize(), ahead,
-                    writers, stats.bytes)) {
+            try (ImageWriter out = new ImageWriter(fd, !device, index.fixedChunkSize(), ahead, stats.bytes)) {
                 for (int i = 0; i < index.chunkCount(); i++) {
                     long start = index.start(i);
                     if (!device && isHole(index, i, zero)) {

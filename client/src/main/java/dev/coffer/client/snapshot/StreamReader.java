@@ -102,6 +102,9 @@ public final class StreamReader {
      * the one being read, and that array goes back to the pool one chunk earlier. Returns this reader.
      */
     public StreamReader forWholeChunks() {
+        if (!cache.isEmpty()) {
+            throw new IllegalStateException("forWholeChunks must come before the first read");
+        }
         capacity = readAhead + 1;
         return this;
     }

@@ -193,11 +193,12 @@ class StreamReaderTest {
     }
 
     /**
-     * Reads eight different chunks of one length whole, as an image restore does, waiting after each until the
-     * decoding ahead is done. The array of the chunk just returned must stay as it is meanwhile, however far
-     * ahead the reader decodes into pooled arrays.
+     * Reads eight different chunks of one length whole, as an image restore does, with each fetch decoded at
+     * once on the calling thread (so what is cached and pooled when is the same every time); returns how many
+     * arrays the pool had to allocate. The array of the chunk just returned must stay as it is while the reader
+     * decodes the next ones into pooled arrays.
      */
-    private void readWhole(boolean wholeChunks) throws Exception {
+    private long readWhole(boolean wholeChunks) {
         IndexWriter w = IndexWriter.fixed(CryptMode.ENCRYPT, 4096);
         List<byte[]> chunks = new ArrayList<>();
         Random rnd = new Random(5);
@@ -210,28 +211,30 @@ class StreamReaderTest {
             chunks.add(d);
         }
         Index index = Index.parse(w.finish());
-        ExecutorService one = Executors.newSingleThreadExecutor();
-        try {
-            BufferPool pool = new BufferPool(1 << 20);
-            StreamReader r = new StreamReader(repo, snapshot, codec, index, one, 2, pool);
-            if (wholeChunks) {
-                r.forWholeChunks();
-            }
-            for (int i = 0; i < index.chunkCount(); i++) {
-                byte[] data = r.chunk(i);
-                one.submit(() -> { }).get(); // the chunks ahead are decoded by now
-                assertThat(java.util.Arrays.copyOf(data, r.chunkLength(i))).as("chunk " + i).isEqualTo(chunks.get(i));
-            }
-        } finally {
-            one.shutdownNow();
+        BufferPool pool = new BufferPool(1 << 20);
+        StreamReader r = new StreamReader(repo, snapshot, codec, index, Runnable::run, 2, pool);
+        if (wholeChunks) {
+            r.forWholeChunks();
         }
+        for (int i = 0; i < index.chunkCount(); i++) {
+            byte[] data = r.chunk(i);
+            assertThat(java.util.Arrays.copyOf(data, r.chunkLength(i))).as("chunk " + i).isEqualTo(chunks.get(i));
+        }
+        return pool.allocations();
     }
 
     @Test
-    void aReaderOfWholeChunksKeepsNoneBehindYetNeverReusesTheArrayItJustReturned() throws Exception {
-        // (how many arrays that saves depends on the timing of the threads; an image restore's peak memory shows it)
-        readWhole(false);
-        readWhole(true);
+    void aReaderOfWholeChunksKeepsNoneBehindYetNeverReusesTheArrayItJustReturned() {
+        long keepingOneBehind = readWhole(false);
+        long whole = readWhole(true);
+        assertThat(whole).as("arrays allocated, keeping none behind").isEqualTo(keepingOneBehind - 1);
+    }
+
+    @Test
+    void wholeChunksCanOnlyBeAskedForBeforeReading() {
+        StreamReader r = reader(stream(0, 1), 1, new BufferPool(1 << 20));
+        r.chunk(0);
+        assertThatThrownBy(r::forWholeChunks).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
