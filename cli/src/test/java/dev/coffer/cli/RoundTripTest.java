@@ -277,6 +277,73 @@ class RoundTripTest {
         }
     }
 
+    /** Runs {@code command} and returns what it printed, or null when it failed. */
+    private static String output(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return p.waitFor() == 0 ? out.trim() : null;
+    }
+
+    /** An image of 9 MiB + 5 bytes: random data, a zero chunk's worth of zeros, random data again. */
+    private Path mixedImage() throws Exception {
+        Path img = tmp.resolve("disk.raw");
+        byte[] b = Trees.random(21, (9 << 20) + 5);
+        java.util.Arrays.fill(b, 4 << 20, 8 << 20, (byte) 0);
+        Files.write(img, b);
+        return img;
+    }
+
+    @Test
+    void anImageRestoresOntoABlockDeviceByteForByte() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "loop devices need root");
+        Path img = mixedImage();
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        ok("backup", "disk.img:" + img, "--backup-id", "vm1", "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        Path backing = tmp.resolve("device.raw");
+        byte[] old = Trees.random(22, 12 << 20); // what the device held before: every byte of it is overwritten
+        Files.write(backing, old);
+        String dev = output("losetup", "--find", "--show", backing.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev != null && dev.startsWith("/dev/"), "a loop device can be set up here");
+        try {
+            ok("restore", "latest", "disk.img", dev, "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+            byte[] onDevice = Files.readAllBytes(backing);
+            byte[] expected = Files.readAllBytes(img);
+            assertThat(java.util.Arrays.copyOf(onDevice, expected.length)).isEqualTo(expected); // the zeros included
+            assertThat(java.util.Arrays.copyOfRange(onDevice, expected.length, onDevice.length))
+                    .as("the device beyond the image is left alone")
+                    .isEqualTo(java.util.Arrays.copyOfRange(old, expected.length, old.length));
+        } finally {
+            exit("losetup", "-d", dev);
+        }
+    }
+
+    @Test
+    void aFullDiskDuringAnImageRestoreIsAClearErrorAndLeavesNoFile() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "mounting needs root");
+        Path img = mixedImage();
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        ok("backup", "disk.img:" + img, "--backup-id", "vm1", "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        Path mnt = Files.createDirectories(tmp.resolve("small-fs"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                exit("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt.toString()) == 0, "tmpfs can be mounted here");
+        try {
+            Path out = mnt.resolve("disk.img");
+            Cli.Result r = Cli.run("restore", "latest", "disk.img", out.toString(), "--repository", repo(), "--keyfile",
+                    keyfile());
+            assertThat(r.code()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err()).as(r.toString())
+                    .contains("coffer: error: restoring image disk.img to " + out + ": write: No space left on device")
+                    .contains("hint: nothing of it was kept; make room there, or restore to another place")
+                    .doesNotContain("\tat ");
+            assertThat(out).doesNotExist();
+            try (var left = Files.list(mnt)) {
+                assertThat(left).isEmpty();
+            }
+        } finally {
+            exit("umount", mnt.toString());
+        }
+    }
+
     static long allocated(Path p) throws Exception {
         Process du = new ProcessBuilder("du", "-B1", "--", p.toString()).start();
         String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

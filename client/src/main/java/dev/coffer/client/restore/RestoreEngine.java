@@ -1075,6 +1075,11 @@ public final class RestoreEngine implements AutoCloseable {
             }
             Posix.fsync(fd);
             ok = true;
+        } catch (FsException e) {
+            boolean full = e.errno() == FsException.ENOSPC || e.errno() == FsException.EDQUOT;
+            throw new CofferException("restoring image " + archive.name() + " to " + BytePaths.display(target) + ": "
+                    + e.getMessage(), device ? "the device now holds part of the image; restore again once that is mended"
+                    : "nothing of it was kept" + (full ? "; make room there, or restore to another place" : ""), e);
         } finally {
             Posix.close(fd);
             if (!ok && !device) {
