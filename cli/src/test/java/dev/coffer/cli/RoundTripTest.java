@@ -277,6 +277,42 @@ class RoundTripTest {
         }
     }
 
+    @Test
+    void theMetaStreamIsCutFinerThanThePayloadSoNoLargeMetaChunkIsHeld() throws Exception {
+        Path src = tmp.resolve("src");
+        Files.createDirectories(src);
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = 0; i < 2000; i++) { // about 8 MB of entries: symlinks with long targets of random letters
+            char[] target = new char[4000];
+            for (int j = 0; j < target.length; j++) {
+                target[j] = (char) ('a' + rnd.nextInt(26));
+            }
+            Files.createSymbolicLink(src.resolve("link-" + i), Path.of(new String(target)));
+        }
+        Trees.write(src.resolve("big.bin"), Trees.random(31, 20 << 20));
+        ok("backup", "t.cfar:" + src, "--crypt-mode", "none", "--backup-id", "m", "--repository", repo(), "--quiet");
+        Path dir;
+        try (var s = Files.list(Path.of(repo()).resolve("host/m"))) {
+            dir = s.filter(p -> !p.getFileName().toString().startsWith(".")).findFirst().orElseThrow();
+        }
+        dev.coffer.core.format.Index meta = dev.coffer.core.format.Index.parse(Files.readAllBytes(dir.resolve("t.cfar.meta.cidx")));
+        dev.coffer.core.format.Index payload =
+                dev.coffer.core.format.Index.parse(Files.readAllBytes(dir.resolve("t.cfar.payload.cidx")));
+        assertThat(meta.size()).isGreaterThan(8_000_000L);
+        for (int i = 0; i < meta.chunkCount(); i++) {
+            assertThat(meta.end(i) - meta.start(i)).as("meta chunk " + i).isLessThanOrEqualTo(4L << 20); // 4 × 1 MiB
+        }
+        assertThat(meta.chunkCount()).as("meta chunks of about 1 MiB").isGreaterThanOrEqualTo(5);
+        // the payload keeps the 4 MiB average: 20 MiB of random data in a handful of chunks, none under 1 MiB but the last
+        assertThat(payload.chunkCount()).isBetween(2, 10);
+        for (int i = 0; i < payload.chunkCount() - 1; i++) {
+            assertThat(payload.end(i) - payload.start(i)).as("payload chunk " + i).isGreaterThanOrEqualTo(1L << 20);
+        }
+        Path dst = tmp.resolve("dst");
+        ok("restore", "latest", "t.cfar", dst.toString(), "--repository", repo(), "--quiet");
+        Trees.assertSameTree(src, dst);
+    }
+
     /** Runs {@code command} and returns what it printed, or null when it failed. */
     private static String output(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
