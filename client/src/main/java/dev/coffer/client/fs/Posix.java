@@ -525,12 +525,21 @@ public final class Posix {
         if (!src.isNative() || position < 0) {
             throw new IllegalArgumentException("pwrite needs native memory and a position >= 0");
         }
-        Scratch s = SCRATCH.get();
-        long len = src.byteSize();
+        writeNative(SCRATCH.get(), fd, src, src.byteSize(), position);
+    }
+
+    /**
+     * Writes {@code buf[0..len)} whole: at {@code position} (pwrite) or, when it is negative, at the file's
+     * offset (write); again after a short write or EINTR.
+     */
+    private static void writeNative(Scratch s, int fd, MemorySegment buf, long len, long position) {
         long done = 0;
         try {
             while (done < len) {
-                long n = (long) Writing.PWRITE.invokeExact(s.capture, fd, src.asSlice(done), len - done, position + done);
+                MemorySegment from = buf.asSlice(done, len - done);
+                long n = position < 0
+                        ? (long) Writing.WRITE.invokeExact(s.capture, fd, from, len - done)
+                        : (long) Writing.PWRITE.invokeExact(s.capture, fd, from, len - done, position + done);
                 if (n < 0) {
                     int e = s.errno();
                     if (e == FsException.EINTR) {
@@ -556,24 +565,7 @@ public final class Posix {
             while (len > 0) {
                 int k = Math.min(len, COPY_CHUNK);
                 MemorySegment.copy(b, off, buf, B, 0, k);
-                int done = 0;
-                while (done < k) {
-                    MemorySegment from = buf.asSlice(done, k - done);
-                    long n = position < 0
-                            ? (long) Writing.WRITE.invokeExact(s.capture, fd, from, (long) (k - done))
-                            : (long) Writing.PWRITE.invokeExact(s.capture, fd, from, (long) (k - done), position + done);
-                    if (n < 0) {
-                        int e = s.errno();
-                        if (e == FsException.EINTR) {
-                            continue;
-                        }
-                        throw new FsException("write", null, e);
-                    }
-                    if (n == 0) {
-                        throw new FsException("write", null, FsException.EIO);
-                    }
-                    done += (int) n;
-                }
+                writeNative(s, fd, buf, k, position);
                 off += k;
                 len -= k;
                 if (position >= 0) {
