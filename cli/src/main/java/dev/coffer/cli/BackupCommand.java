@@ -56,7 +56,7 @@ final class BackupCommand implements Callable<Integer> {
     String changeDetection;
 
     @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "4M",
-            description = "Average chunk size of directory archives, a power of two (default 4M)")
+            description = "Average chunk size of directory archives' file contents, a power of two (default 4M; their entries are cut at 1M or less)")
     String chunkSize;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: number of CPUs)")

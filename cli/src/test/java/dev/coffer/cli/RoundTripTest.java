@@ -282,8 +282,9 @@ class RoundTripTest {
         Path src = tmp.resolve("src");
         Files.createDirectories(src);
         java.util.Random rnd = new java.util.Random(7);
-        for (int i = 0; i < 2000; i++) { // about 8 MB of entries: symlinks with long targets of random letters
-            char[] target = new char[4000];
+        // about 8.5 MB of entries: symlinks with long targets of random letters (under XFS's limit of 1024)
+        for (int i = 0; i < 9000; i++) {
+            char[] target = new char[900];
             for (int j = 0; j < target.length; j++) {
                 target[j] = (char) ('a' + rnd.nextInt(26));
             }
@@ -313,33 +314,65 @@ class RoundTripTest {
         Trees.assertSameTree(src, dst);
     }
 
-    /** Runs {@code command} and returns what it printed, or null when it failed. */
+    @Test
+    void aReBackupOverABaseCutWithAnotherChunkSizeFindsEveryFileUnchanged() throws Exception {
+        Path src = tmp.resolve("src");
+        for (int i = 0; i < 300; i++) {
+            Trees.write(src.resolve("d" + (i % 7) + "/f" + i), Trees.random(i, 3000 + i));
+        }
+        ok("backup", "t.cfar:" + src, "--crypt-mode", "none", "--chunk-size", "64K", "--repository", repo(), "--quiet");
+        Cli.Result second = ok("backup", "t.cfar:" + src, "--crypt-mode", "none", "--repository", repo());
+        assertThat(second.out()).contains("files 300 (300 unchanged").contains("read 0 B");
+        Path dst = tmp.resolve("dst");
+        ok("restore", "latest", "t.cfar", dst.toString(), "--repository", repo(), "--quiet");
+        Trees.assertSameTree(src, dst);
+    }
+
+    /** Runs {@code command} and returns its standard output, or null when it failed. */
     private static String output(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return p.waitFor() == 0 ? out.trim() : null;
     }
 
-    /** An image of 9 MiB + 5 bytes: random data, a zero chunk's worth of zeros, random data again. */
-    private Path mixedImage() throws Exception {
+    /** Unmounts {@code mnt}, lazily if it is still busy (a test that failed may have left a file open). */
+    private static void unmount(Path mnt) throws Exception {
+        if (exit("umount", mnt.toString()) != 0) {
+            exit("umount", "-l", mnt.toString());
+        }
+    }
+
+    /**
+     * Backs up, as image disk.img of group vm1, 9 MiB + 5 bytes: random data, a zero chunk's worth of zeros,
+     * random data again; returns the image file.
+     */
+    private Path backUpMixedImage() throws Exception {
         Path img = tmp.resolve("disk.raw");
         byte[] b = Trees.random(21, (9 << 20) + 5);
         java.util.Arrays.fill(b, 4 << 20, 8 << 20, (byte) 0);
         Files.write(img, b);
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        ok("backup", "disk.img:" + img, "--backup-id", "vm1", "--repository", repo(), "--keyfile", keyfile(), "--quiet");
         return img;
+    }
+
+    /** A loop block device over {@code backing} (the test is skipped where none can be set up); detach it after. */
+    private static String attachLoop(Path backing) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "loop devices need root");
+        String printed = output("losetup", "--find", "--show", backing.toString());
+        String dev = printed == null || printed.isEmpty() ? null : printed.substring(printed.lastIndexOf('\n') + 1);
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev != null && dev.startsWith("/dev/loop"), "a loop device can be set up here");
+        return dev;
     }
 
     @Test
     void anImageRestoresOntoABlockDeviceByteForByte() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "loop devices need root");
-        Path img = mixedImage();
-        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
-        ok("backup", "disk.img:" + img, "--backup-id", "vm1", "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        Path img = backUpMixedImage();
         Path backing = tmp.resolve("device.raw");
         byte[] old = Trees.random(22, 12 << 20); // what the device held before: every byte of it is overwritten
         Files.write(backing, old);
-        String dev = output("losetup", "--find", "--show", backing.toString());
-        org.junit.jupiter.api.Assumptions.assumeTrue(dev != null && dev.startsWith("/dev/"), "a loop device can be set up here");
+        String dev = attachLoop(backing);
         try {
             ok("restore", "latest", "disk.img", dev, "--repository", repo(), "--keyfile", keyfile(), "--quiet");
             byte[] onDevice = Files.readAllBytes(backing);
@@ -354,11 +387,29 @@ class RoundTripTest {
     }
 
     @Test
+    void aBlockDeviceSmallerThanTheImageIsRefusedBeforeAnythingIsWritten() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "loop devices need root");
+        Path img = backUpMixedImage();
+        Path backing = tmp.resolve("small-device.raw");
+        byte[] old = Trees.random(23, 4 << 20);
+        Files.write(backing, old);
+        String dev = attachLoop(backing);
+        try {
+            Cli.Result r = Cli.run("restore", "latest", "disk.img", dev, "--repository", repo(), "--keyfile", keyfile());
+            assertThat(r.code()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err()).contains("coffer: error: block device " + dev + " holds " + (4 << 20) + " bytes, image disk.img has "
+                    + Files.size(img) + "; nothing was written")
+                    .contains("hint: restore onto a device at least as large, or into a file");
+        } finally {
+            exit("losetup", "-d", dev);
+        }
+        assertThat(Files.readAllBytes(backing)).isEqualTo(old);
+    }
+
+    @Test
     void aFullDiskDuringAnImageRestoreIsAClearErrorAndLeavesNoFile() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "mounting needs root");
-        Path img = mixedImage();
-        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
-        ok("backup", "disk.img:" + img, "--backup-id", "vm1", "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        backUpMixedImage();
         Path mnt = Files.createDirectories(tmp.resolve("small-fs"));
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 exit("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt.toString()) == 0, "tmpfs can be mounted here");
@@ -369,14 +420,14 @@ class RoundTripTest {
             assertThat(r.code()).as(r.toString()).isEqualTo(1);
             assertThat(r.err()).as(r.toString())
                     .contains("coffer: error: restoring image disk.img to " + out + ": write: No space left on device")
-                    .contains("hint: nothing of it was kept; make room there, or restore to another place")
+                    .contains("hint: the partly written file was removed; make room there, or restore to another place")
                     .doesNotContain("\tat ");
             assertThat(out).doesNotExist();
             try (var left = Files.list(mnt)) {
                 assertThat(left).isEmpty();
             }
         } finally {
-            exit("umount", mnt.toString());
+            unmount(mnt);
         }
     }
 

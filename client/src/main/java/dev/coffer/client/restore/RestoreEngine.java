@@ -1004,6 +1004,33 @@ public final class RestoreEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- images
 
+    /** Closes a descriptor while another error is on its way. */
+    private static void closeAfterFailure(int fd) {
+        try {
+            Posix.close(fd);
+        } catch (FsException ignored) {
+            // the error being thrown matters more
+        }
+    }
+
+    /** The error for a write to an image's target that failed: what was being done, and what is left. */
+    private static CofferException imageWriteFailed(ArchiveRef archive, byte[] target, boolean device, boolean replaced,
+            FsException e) {
+        String hint;
+        if (device) {
+            hint = "the device now holds part of the image; restore again once the cause is mended";
+        } else {
+            hint = "the partly written file was removed" + (replaced ? ", and so was the file it replaced" : "");
+            if (e.errno() == FsException.ENOSPC || e.errno() == FsException.EDQUOT) {
+                hint += "; make room there, or restore to another place";
+            } else if (e.errno() == FsException.EFBIG) {
+                hint += "; this file system cannot hold a file this large: restore to another one";
+            }
+        }
+        return new CofferException("restoring image " + archive.name() + " to " + BytePaths.display(target) + ": "
+                + e.getMessage(), hint, e);
+    }
+
     /** Whether image chunk i is a whole chunk of zeros (restored as a hole in a file). */
     private static boolean isHole(Index index, int i, ChunkId zero) {
         return index.end(i) - index.start(i) == index.fixedChunkSize() && index.id(i).equals(zero);
@@ -1030,17 +1057,34 @@ public final class RestoreEngine implements AutoCloseable {
         ChunkId zero = index.chunkCount() > 0 ? snap.codec().idOf(new byte[index.fixedChunkSize()], 0,
                 index.fixedChunkSize()) : null;
         boolean device;
+        boolean replaced = false;
         int fd;
         try {
             Stat st = Posix.lstat(target);
             device = st.fileType() == FileType.BLOCK_DEVICE;
             if (!device) {
                 Posix.unlink(target);
+                replaced = true;
             }
         } catch (FsException e) {
             device = false;
         }
         fd = device ? Posix.openWrite(target) : Posix.createFile(target, 0600, true, false);
+        if (device) {
+            long capacity;
+            try {
+                capacity = Posix.lseek(fd, 0, Posix.SEEK_END);
+            } catch (FsException e) {
+                closeAfterFailure(fd);
+                throw e;
+            }
+            if (capacity < index.size()) {
+                closeAfterFailure(fd);
+                throw new CofferException("block device " + BytePaths.display(target) + " holds " + capacity
+                        + " bytes, image " + archive.name() + " has " + index.size() + "; nothing was written",
+                        "restore onto a device at least as large, or into a file");
+            }
+        }
         boolean ok = false;
         // each decoded chunk is copied out at once, so the threads decode ahead and the cache keeps nothing behind
         int ahead = Math.max(2, o.threads());
@@ -1076,18 +1120,23 @@ public final class RestoreEngine implements AutoCloseable {
             Posix.fsync(fd);
             ok = true;
         } catch (FsException e) {
-            boolean full = e.errno() == FsException.ENOSPC || e.errno() == FsException.EDQUOT;
-            throw new CofferException("restoring image " + archive.name() + " to " + BytePaths.display(target) + ": "
-                    + e.getMessage(), device ? "the device now holds part of the image; restore again once that is mended"
-                    : "nothing of it was kept" + (full ? "; make room there, or restore to another place" : ""), e);
+            throw imageWriteFailed(archive, target, device, replaced, e);
         } finally {
-            Posix.close(fd);
-            if (!ok && !device) {
+            FsException closing = null;
+            try {
+                Posix.close(fd);
+            } catch (FsException e) { // a file system that reports a failed write only now
+                closing = e;
+            }
+            if ((!ok || closing != null) && !device) {
                 try {
                     Posix.unlink(target);
                 } catch (FsException ignored) {
                     // best effort
                 }
+            }
+            if (ok && closing != null) {
+                throw imageWriteFailed(archive, target, device, replaced, closing);
             }
         }
         stats.files.incrementAndGet();
