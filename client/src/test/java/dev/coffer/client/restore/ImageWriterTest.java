@@ -37,17 +37,22 @@ class ImageWriterTest {
     /** Writes {@code img} chunk by chunk (each from a reused array, as a restore does) and returns the writer's byte count. */
     private long writeAll(int fd, byte[] img, boolean sparse) {
         AtomicLong written = new AtomicLong();
-        byte[] reused = new byte[CHUNK];
         try (ImageWriter out = new ImageWriter(fd, sparse, CHUNK, 3, written)) {
-            for (int at = 0; at < img.length; at += CHUNK) {
-                int len = Math.min(CHUNK, img.length - at);
-                System.arraycopy(img, at, reused, 0, len);
-                out.write(reused, len, at);
-                Arrays.fill(reused, (byte) 0x5a); // the array is the caller's again as soon as write returns
-            }
-            out.finish();
+            writeChunks(out, img);
         }
         return written.get();
+    }
+
+    /** Writes {@code img} chunk by chunk from one reused array, as a restore does, and waits for it. */
+    private static void writeChunks(ImageWriter out, byte[] img) {
+        byte[] reused = new byte[CHUNK];
+        for (int at = 0; at < img.length; at += CHUNK) {
+            int len = Math.min(CHUNK, img.length - at);
+            System.arraycopy(img, at, reused, 0, len);
+            out.write(reused, len, at);
+            Arrays.fill(reused, (byte) 0x5a); // the array is the caller's again as soon as write returns
+        }
+        out.finish();
     }
 
     private static int openFlags(int fd) throws Exception {
@@ -66,17 +71,10 @@ class ImageWriterTest {
         try {
             boolean direct;
             AtomicLong written = new AtomicLong();
-            byte[] reused = new byte[CHUNK];
             try (ImageWriter out = new ImageWriter(fd, true, CHUNK, 3, written)) {
                 direct = out.direct();
                 assertThat((openFlags(fd) & O_DIRECT) != 0).as("O_DIRECT on the descriptor").isEqualTo(direct);
-                for (int at = 0; at < img.length; at += CHUNK) {
-                    int len = Math.min(CHUNK, img.length - at);
-                    System.arraycopy(img, at, reused, 0, len);
-                    out.write(reused, len, at);
-                    Arrays.fill(reused, (byte) 0x5a);
-                }
-                out.finish();
+                writeChunks(out, img);
                 assertThat(out.direct()).as("the unaligned tail is written through the page cache").isFalse();
             }
             assertThat(direct).as("direct I/O where the file system has it").isEqualTo(expectDirect);
@@ -171,7 +169,6 @@ class ImageWriterTest {
         java.util.concurrent.atomic.AtomicInteger directWrites = new java.util.concurrent.atomic.AtomicInteger();
         try {
             AtomicLong written = new AtomicLong();
-            byte[] reused = new byte[CHUNK];
             try (ImageWriter out = new ImageWriter(fd, true, CHUNK, 3, written, (f, range, at) -> {
                 boolean direct;
                 try {
@@ -185,12 +182,7 @@ class ImageWriterTest {
                 }
                 Posix.pwriteFully(f, range, at);
             })) {
-                for (int at = 0; at < img.length; at += CHUNK) {
-                    int len = Math.min(CHUNK, img.length - at);
-                    System.arraycopy(img, at, reused, 0, len);
-                    out.write(reused, len, at);
-                }
-                out.finish();
+                writeChunks(out, img);
                 assertThat(out.direct()).isFalse();
             }
             assertThat(openFlags(fd) & O_DIRECT).as("O_DIRECT off for the rest").isZero();
