@@ -445,6 +445,58 @@ class ServerTest {
     }
 
     @Test
+    void aSessionWithOnlyKeepalivesIsAbortedAtTheStallTimeoutSoGarbageCollectionGoesOn() throws Exception {
+        Path serverJson = config.path().resolve(ConfigDir.SERVER);
+        String before = Files.readString(serverJson);
+        Files.writeString(serverJson, "{\"listen\":\"127.0.0.1:0\",\"session-idle-timeout-seconds\":3,"
+                + "\"failed-login-delay-ms\":20,\"session-stall-timeout-seconds\":2}");
+        try {
+            String who = "alice!nightly";
+            String stuck = beginRaw("store1", who, "stuck", "2026-03-01T00:00:00Z", "encrypt");
+            String working = beginRaw("store1", who, "working", "2026-03-01T00:00:00Z", "encrypt");
+            Path stuckOwner = tmp.resolve("ds1/host/stuck/owner");
+            assertThat(stuckOwner).exists();
+            // while both run, a collection is held back to the older one's start
+            HttpResponse<String> gc = raw("POST", "datastore/store1/gc", "root", null);
+            assertThat(gc.statusCode()).as(gc.body()).isEqualTo(200);
+            assertThat(JSON.readTree(gc.body()).path("held-back-by-backup-since").isTextual()).isTrue();
+            // one client only keeps its session alive, the other keeps asking about chunks, for twice the stall timeout
+            int stuckStatus = 204;
+            long end = System.nanoTime() + 4_500_000_000L;
+            while (System.nanoTime() < end) {
+                int k = raw("POST", stuck + "keepalive", who, null).statusCode();
+                assertThat(k).as("a keepalive is answered until the session is aborted").isIn(204, 404);
+                assertThat(stuckStatus == 404 && k == 204).as("an aborted session does not come back").isFalse();
+                stuckStatus = k;
+                assertThat(rawBytes("POST", working + "known", who, new byte[32]).statusCode()).isEqualTo(200);
+                Thread.sleep(400);
+            }
+            // the stuck one was aborted, well before the idle timeout could have done it, and its owner is told why
+            HttpResponse<String> told = raw("POST", stuck + "known", who, null);
+            assertError(told, 404, "not-found");
+            String why = JSON.readTree(told.body()).path("error").path("message").asText();
+            assertThat(why).startsWith("the server aborted backup session ").contains("2 s with keepalives and no other request")
+                    .contains("session-stall-timeout-seconds").endsWith("nothing of it was kept: run the backup again");
+            // another user learns nothing of it
+            HttpResponse<String> other = raw("POST", stuck + "keepalive", "bob!nightly", null);
+            assertError(other, 404, "not-found");
+            String sessionId = stuck.substring("datastore/store1/backup/".length(), stuck.length() - 1);
+            assertThat(JSON.readTree(other.body()).path("error").path("message").asText())
+                    .isEqualTo("no backup session \"" + sessionId + "\" (finished, aborted or timed out)");
+            // its first backup left nothing, not even the claim on the group
+            assertThat(stuckOwner).doesNotExist();
+            // the working one is still open; once it ends, nothing holds a collection back
+            assertThat(raw("POST", working + "keepalive", who, null).statusCode()).isEqualTo(204);
+            assertThat(raw("DELETE", working, who, null).statusCode()).isEqualTo(204);
+            gc = raw("POST", "datastore/store1/gc", "root", null);
+            assertThat(gc.statusCode()).as(gc.body()).isEqualTo(200);
+            assertThat(JSON.readTree(gc.body()).has("held-back-by-backup-since")).as(gc.body()).isFalse();
+        } finally {
+            Files.writeString(serverJson, before);
+        }
+    }
+
+    @Test
     void anotherTenantCannotPlantOrKnockOutAnUnencryptedChunk() throws Exception {
         var plainCodec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.NONE, null);
         var encCodec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.ENCRYPT,

@@ -70,15 +70,19 @@ public final class ApiHandler extends Handler.Abstract {
         this.config = config;
         this.auth = auth;
         this.version = version;
-        this.sessions = new BackupSessions(() -> {
-            ServerConfig c;
-            try {
-                c = config.current();
-            } catch (RuntimeException e) {
-                c = config.lastGood(); // sessions still time out while a damaged file waits to be mended
-            }
-            return (c == null ? ServerConfig.Settings.defaults() : c.settings()).sessionIdleTimeoutSeconds();
-        });
+        this.sessions = new BackupSessions(() -> sessionSettings().sessionIdleTimeoutSeconds(),
+                () -> sessionSettings().sessionStallTimeoutSeconds());
+    }
+
+    /** The settings the session sweep goes by: sessions still time out while a damaged file waits to be mended. */
+    private ServerConfig.Settings sessionSettings() {
+        ServerConfig c;
+        try {
+            c = config.current();
+        } catch (RuntimeException e) {
+            c = config.lastGood();
+        }
+        return c == null ? ServerConfig.Settings.defaults() : c.settings();
     }
 
     /** Hooks for the job endpoints, set by the server once its scheduler runs. */
@@ -814,12 +818,26 @@ public final class ApiHandler extends Handler.Abstract {
             require(c, s.group.ns(), Privilege.BACKUP, "continue backups");
         }
         String action = seg.size() >= 5 ? seg.get(4) : "";
+        boolean work = !action.equals("keepalive"); // what the stall timeout counts (BackupSessions)
         synchronized (s) {
             if (s.isClosed()) {
                 throw ApiException.notFound("backup session " + s.id + " has ended");
             }
             s.touch();
+            if (work) {
+                s.progressed();
+            }
         }
+        try {
+            return sessionStep(c, s, method, action, seg);
+        } finally {
+            if (work) {
+                s.progressed(); // a long upload counts until it ends
+            }
+        }
+    }
+
+    private Reply sessionStep(Ctx c, BackupSession s, String method, String action, List<String> seg) {
         switch (method + " " + action + "/" + seg.size()) {
             case "DELETE /4" -> {
                 sessions.abort(s);

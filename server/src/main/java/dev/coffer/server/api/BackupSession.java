@@ -51,6 +51,8 @@ final class BackupSession {
     private volatile Set<ChunkId> readableLoaded;
     private volatile byte[] manifestBytes;
     private volatile long lastUse = System.nanoTime();
+    /** The last request other than a keepalive, begun or ended (see {@link #progressed}). */
+    private volatile long lastProgress = lastUse;
     private volatile boolean closed;
     /**
      * Uploads hold it shared, {@link #finish} and {@link #abort} exclusively: no chunk or file is still being
@@ -82,6 +84,16 @@ final class BackupSession {
 
     long idleNanos() {
         return System.nanoTime() - lastUse;
+    }
+
+    /** Records a request that does the backup's work: anything but a keepalive, when it begins and when it ends. */
+    void progressed() {
+        lastProgress = System.nanoTime();
+    }
+
+    /** How long the session has had keepalives and nothing else. */
+    long stalledNanos() {
+        return System.nanoTime() - lastProgress;
     }
 
     boolean isClosed() {

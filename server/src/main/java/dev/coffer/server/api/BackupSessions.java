@@ -22,8 +22,10 @@ import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * The backup sessions in progress: one per group at a time; a session idle for longer than the configured
- * timeout (its client died or lost the network) is aborted and leaves nothing visible.
+ * The backup sessions in progress: one per group at a time. A session idle for longer than the configured
+ * timeout (its client died or lost the network) is aborted and leaves nothing visible; so is one that has had
+ * nothing but keepalives for longer than the stall timeout (its client is stuck), since every running session
+ * holds back garbage collection's cutoff to its start (design.md 13.3).
  */
 final class BackupSessions implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("coffer.session");
@@ -31,14 +33,29 @@ final class BackupSessions implements AutoCloseable {
     private final Map<String, BackupSession> byGroup = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final IntSupplier idleTimeoutSeconds;
+    private final IntSupplier stallTimeoutSeconds;
+    /** Why the server itself ended recent sessions, for their owners' next request (the newest ones only). */
+    private final Map<String, Ended> endedByServer = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Ended> e) {
+                    return size() > ENDED_KEPT;
+                }
+            });
+    /** How many sessions' reasons {@link #endedByServer} keeps. */
+    static final int ENDED_KEPT = 1024;
+
+    private record Ended(AuthId owner, String datastore, String reason) {
+    }
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "coffer-session-sweeper");
         t.setDaemon(true);
         return t;
     });
 
-    BackupSessions(IntSupplier idleTimeoutSeconds) {
+    BackupSessions(IntSupplier idleTimeoutSeconds, IntSupplier stallTimeoutSeconds) {
         this.idleTimeoutSeconds = idleTimeoutSeconds;
+        this.stallTimeoutSeconds = stallTimeoutSeconds;
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -125,6 +142,11 @@ final class BackupSessions implements AutoCloseable {
     BackupSession get(String id, AuthId who, String dsName) {
         BackupSession s = byId.get(id);
         if (s == null || !s.owner.equals(who) || !s.datastore.equals(dsName)) {
+            Ended e = s == null ? endedByServer.get(id) : null;
+            if (e != null && e.owner().equals(who) && e.datastore().equals(dsName)) {
+                throw ApiException.notFound("the server aborted backup session " + Json.quote(id) + " after " + e.reason()
+                        + "; nothing of it was kept: run the backup again");
+            }
             throw ApiException.notFound("no backup session " + Json.quote(id) + " (finished, aborted or timed out)");
         }
         return s;
@@ -191,19 +213,33 @@ final class BackupSessions implements AutoCloseable {
         byGroup.remove(groupKey(s.datastore, s.group), s);
     }
 
-    /** Aborts idle sessions. Never throws: a scheduled task that throws is not run again. */
+    /** Aborts idle and stalled sessions. Never throws: a scheduled task that throws is not run again. */
     private void sweep() {
         try {
-            long limit = TimeUnit.SECONDS.toNanos(idleTimeoutSeconds.getAsInt());
+            int idleSeconds = idleTimeoutSeconds.getAsInt();
+            int stallSeconds = stallTimeoutSeconds.getAsInt();
+            long idleLimit = TimeUnit.SECONDS.toNanos(idleSeconds);
+            long stallLimit = TimeUnit.SECONDS.toNanos(stallSeconds);
             for (BackupSession s : List.copyOf(byId.values())) {
-                if (s.idleNanos() > limit) {
+                String reason;
+                if (s.idleNanos() > idleLimit) {
                     LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name()
                             + " timed out without contact; aborting it");
-                    try {
-                        abort(s);
-                    } catch (RuntimeException e) {
-                        LOG.warning("aborting backup session " + s.id + " failed: " + e.getMessage());
-                    }
+                    reason = idleSeconds + " s without any request";
+                } else if (s.stalledNanos() > stallLimit) {
+                    LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name() + " by " + s.owner
+                            + " has sent only keepalives for " + stallSeconds + " s (session-stall-timeout-seconds);"
+                            + " aborting it, since it holds back garbage collection");
+                    reason = stallSeconds + " s with keepalives and no other request (session-stall-timeout-seconds:"
+                            + " the client seems stuck, and a running backup holds back garbage collection)";
+                } else {
+                    continue;
+                }
+                endedByServer.put(s.id, new Ended(s.owner, s.datastore, reason));
+                try {
+                    abort(s);
+                } catch (RuntimeException e) {
+                    LOG.warning("aborting backup session " + s.id + " failed: " + e.getMessage());
                 }
             }
         } catch (RuntimeException | Error e) {

@@ -20,9 +20,14 @@ public record ServerConfig(Settings settings, SortedMap<String, DatastoreEntry> 
             @JsonProperty("listen") String listen,
             @JsonProperty("session-idle-timeout-seconds") int sessionIdleTimeoutSeconds,
             @JsonProperty("failed-login-delay-ms") int failedLoginDelayMs,
-            @JsonProperty("max-chunk-bytes") int maxChunkBytes) {
+            @JsonProperty("max-chunk-bytes") int maxChunkBytes,
+            @JsonProperty("session-stall-timeout-seconds") int sessionStallTimeoutSeconds) {
+        /** How long a session may go with keepalives and nothing else before it is aborted, when not configured. */
+        public static final int DEFAULT_STALL_TIMEOUT_SECONDS = 6 * 3600;
+
         public static Settings defaults() {
-            return new Settings("0.0.0.0:8007", 120, 1000, dev.coffer.core.crypto.BlobCodec.MAX_BLOB);
+            return new Settings("0.0.0.0:8007", 120, 1000, dev.coffer.core.crypto.BlobCodec.MAX_BLOB,
+                    DEFAULT_STALL_TIMEOUT_SECONDS);
         }
 
         public Settings {
@@ -37,6 +42,9 @@ public record ServerConfig(Settings settings, SortedMap<String, DatastoreEntry> 
             }
             if (maxChunkBytes <= 0 || maxChunkBytes > dev.coffer.core.crypto.BlobCodec.MAX_BLOB) {
                 maxChunkBytes = dev.coffer.core.crypto.BlobCodec.MAX_BLOB;
+            }
+            if (sessionStallTimeoutSeconds <= 0) {
+                sessionStallTimeoutSeconds = DEFAULT_STALL_TIMEOUT_SECONDS;
             }
         }
     }

@@ -58,7 +58,7 @@ class BackupSessionLimitsTest {
     @Test
     void oneAuthIdHasAtMostSixteenSessionsOpen() throws Exception {
         Path dir = scratch();
-        BackupSessions sessions = new BackupSessions(() -> 3600);
+        BackupSessions sessions = new BackupSessions(() -> 3600, () -> 3600);
         try (Datastore ds = Datastore.create(dir.resolve("ds"))) {
             AuthId alice = AuthId.parse("alice");
             List<BackupSession> open = new ArrayList<>();
@@ -87,7 +87,7 @@ class BackupSessionLimitsTest {
     @Test
     void aSessionThatStartsWhileTheGroupsFirstSessionIsAbortedKeepsItsOwner() throws Exception {
         Path dir = scratch();
-        BackupSessions sessions = new BackupSessions(() -> 3600);
+        BackupSessions sessions = new BackupSessions(() -> 3600, () -> 3600);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try (Datastore ds = Datastore.create(dir.resolve("ds"))) {
             AuthId alice = AuthId.parse("alice");

@@ -24,7 +24,7 @@ class AuthenticatorTest {
         TreeMap<String, ServerConfig.TokenEntry> tokens = new TreeMap<>();
         tokens.put("alice!ci", new ServerConfig.TokenEntry(
                 HexFormat.of().formatHex(Digests.sha256(SECRET.getBytes(StandardCharsets.UTF_8))), "now"));
-        return new ServerConfig(new ServerConfig.Settings("127.0.0.1:0", 60, 0, 1 << 20), new TreeMap<>(), users, tokens, List.of());
+        return new ServerConfig(new ServerConfig.Settings("127.0.0.1:0", 60, 0, 1 << 20, 0), new TreeMap<>(), users, tokens, List.of());
     }
 
     static String basic(String id, String secret) {
@@ -51,7 +51,7 @@ class AuthenticatorTest {
     @Test
     void anAddressThatFailsTooOftenIsLockedOutForAWhileOthersAreNot() throws Exception {
         ServerConfig c = config();
-        ServerConfig slow = new ServerConfig(new ServerConfig.Settings("127.0.0.1:0", 60, 30, 1 << 20), c.datastores(),
+        ServerConfig slow = new ServerConfig(new ServerConfig.Settings("127.0.0.1:0", 60, 30, 1 << 20, 0), c.datastores(),
                 c.users(), c.tokens(), c.acl());
         Authenticator a = new Authenticator();
         TreeMap<String, ServerConfig.UserEntry> users = new TreeMap<>(c.users());
