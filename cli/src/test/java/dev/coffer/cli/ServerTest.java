@@ -497,6 +497,72 @@ class ServerTest {
     }
 
     @Test
+    void aBodyWithoutALengthHoldsOnlyWhatHasArrivedOfTheServersUploadMemory() throws Exception {
+        String who = "alice!nightly";
+        String base = beginRaw("store1", who, "trickle", "2026-04-01T00:00:00Z", "encrypt");
+        int free = dev.coffer.server.api.ApiHandler.bodyBudgetFreeKiB();
+        // an index upload (limit 256 MiB) whose body trickles in without a length: 100 KiB, then a pause
+        java.util.concurrent.CountDownLatch more = new java.util.concurrent.CountDownLatch(1);
+        java.io.InputStream trickle = new java.io.InputStream() {
+            int sent;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                if (sent == 100 << 10) {
+                    try {
+                        more.await();
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                    return -1;
+                }
+                int n = Math.min(len, (100 << 10) - sent);
+                java.util.Arrays.fill(b, off, off + n, (byte) 'x');
+                sent += n;
+                return n;
+            }
+        };
+        String pw = secrets.get(who);
+        try (HttpClient c = HttpClient.newBuilder().sslContext(trustAll()).build()) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("https://" + url + "/api/v1/" + base + "file/trickle.cidx"))
+                    .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> trickle))
+                    .header("Content-Type", "application/octet-stream")
+                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((who + ":" + pw).getBytes(StandardCharsets.UTF_8)))
+                    .build();
+            CompletableFuture<HttpResponse<String>> upload = c.sendAsync(req, HttpResponse.BodyHandlers.ofString());
+            try {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (dev.coffer.server.api.ApiHandler.bodyBudgetFreeKiB() == free && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                int held = free - dev.coffer.server.api.ApiHandler.bodyBudgetFreeKiB();
+                // one piece of 1 MiB is held while it fills, not the request's whole limit (which took the whole budget)
+                assertThat(held).as("KiB held by the unfinished upload").isPositive().isLessThanOrEqualTo(1024 + 1);
+                // meanwhile another upload with a length goes through at once
+                assertThat(rawBytes("PUT", base + "chunk/" + "00".repeat(32), who, new byte[64 << 10]).statusCode())
+                        .isBetween(400, 499); // not a valid blob: refused on its content, not for want of memory
+            } finally {
+                more.countDown(); // whatever happened above: an upload left waiting would hold up the client's close
+            }
+            HttpResponse<String> r = upload.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertError(r, 400, "bad-request"); // 100 KiB of 'x' is no index
+            assertThat(r.body()).contains("trickle.cidx");
+        }
+        // everything reserved went back
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (dev.coffer.server.api.ApiHandler.bodyBudgetFreeKiB() != free && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(dev.coffer.server.api.ApiHandler.bodyBudgetFreeKiB()).isEqualTo(free);
+        assertThat(raw("DELETE", base, who, null).statusCode()).isEqualTo(204);
+    }
+
+    @Test
     void anotherTenantCannotPlantOrKnockOutAnUnencryptedChunk() throws Exception {
         var plainCodec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.NONE, null);
         var encCodec = new dev.coffer.core.crypto.BlobCodec(dev.coffer.core.crypto.CryptMode.ENCRYPT,

@@ -915,15 +915,57 @@ public final class ApiHandler extends Handler.Abstract {
         if (announced > limit) {
             throw new ApiException(413, "too-large", "request body of " + announced + " bytes exceeds the limit of " + limit);
         }
-        reserveBodyMemory(announced >= 0 ? announced : limit);
         try (InputStream in = Content.Source.asInputStream(req)) {
-            byte[] b = in.readNBytes(limit + 1);
-            if (b.length > limit) {
-                throw new ApiException(413, "too-large", "request body exceeds the limit of " + limit + " bytes");
+            if (announced >= 0) {
+                reserveBodyMemory(announced);
+                byte[] b = in.readNBytes(limit + 1);
+                if (b.length > limit) {
+                    throw new ApiException(413, "too-large", "request body exceeds the limit of " + limit + " bytes");
+                }
+                return b;
             }
-            return b;
+            return bodyOfUnknownLength(in, limit);
         } catch (IOException e) {
             throw new ApiException(400, "bad-body", "could not read the request body: " + e.getMessage());
         }
+    }
+
+    /** The pieces a body without a length is read in: each is reserved from the budget before it is read. */
+    static final int BODY_PIECE = 1 << 20;
+
+    /**
+     * Reads a body that came without a length (chunked, or HTTP/2 without content-length): memory is reserved
+     * piece by piece as the body arrives, rather than the request's whole limit up front, which let one slow
+     * upload of an index hold the entire budget while it trickled in.
+     */
+    private static byte[] bodyOfUnknownLength(InputStream in, int limit) throws IOException {
+        List<byte[]> pieces = new ArrayList<>();
+        long total = 0;
+        while (true) {
+            int want = (int) Math.min(BODY_PIECE, (long) limit + 1 - total);
+            reserveBodyMemory(want);
+            byte[] piece = in.readNBytes(want);
+            total += piece.length;
+            if (total > limit) {
+                throw new ApiException(413, "too-large", "request body exceeds the limit of " + limit + " bytes");
+            }
+            pieces.add(piece);
+            if (piece.length < want) {
+                break;
+            }
+        }
+        // the pieces are dropped as soon as they are copied: what was reserved for them covers the whole
+        byte[] b = new byte[(int) total];
+        int at = 0;
+        for (byte[] p : pieces) {
+            System.arraycopy(p, 0, b, at, p.length);
+            at += p.length;
+        }
+        return b;
+    }
+
+    /** KiB of the request-body memory budget free now: for monitoring, and for tests. */
+    public static int bodyBudgetFreeKiB() {
+        return BODY_BUDGET.availablePermits();
     }
 }
