@@ -142,25 +142,43 @@ public final class ApiHandler extends Handler.Abstract {
     static final String RETRY_AFTER_SECONDS = "2";
     /**
      * Request bodies are read whole into the heap (chunks up to max-chunk-bytes, indexes up to 256 MiB): all
-     * requests together hold at most a quarter of the heap (at least 64 MiB) of them; a request that finds no
-     * room within 60 s is answered 503. Counted in KiB; released when the request has been handled.
+     * requests together reserve at most a quarter of the heap (at least 64 MiB) for them, as their bytes arrive
+     * ({@link #body}). Counted in KiB; released when the request has been handled.
      */
     private static final int BODY_BUDGET_KIB = (int) Math.min(Integer.MAX_VALUE,
             Math.max(64L << 10, Runtime.getRuntime().maxMemory() / 4 / 1024));
-    private static final java.util.concurrent.Semaphore BODY_BUDGET = new java.util.concurrent.Semaphore(BODY_BUDGET_KIB);
+    /** Fair: a request waiting for much is not passed over for ever by requests taking a little at a time. */
+    private static final java.util.concurrent.Semaphore BODY_BUDGET = new java.util.concurrent.Semaphore(BODY_BUDGET_KIB, true);
     private static final ThreadLocal<int[]> BODY_HELD = ThreadLocal.withInitial(() -> new int[1]);
 
+    /**
+     * Reserves {@code bytes} more for the calling request. A request never waits while it holds some of the
+     * budget: two requests each holding part and waiting for more could wait on each other. When there is
+     * no room at once, it gives back what it holds and waits, up to 60 s (then 503), for all of it together.
+     * Its bytes already read are then briefly not counted, so the heap may hold up to twice the budget of
+     * request bodies. A request never reserves more than the whole budget: one that holds all of it goes on.
+     */
     private static void reserveBodyMemory(long bytes) {
-        int kib = (int) Math.min(BODY_BUDGET_KIB, bytes / 1024 + 1);
+        int[] held = BODY_HELD.get();
+        int kib = (int) Math.min(BODY_BUDGET_KIB - (long) held[0], bytes / 1024 + 1);
+        if (kib <= 0) {
+            return;
+        }
         try {
-            if (!BODY_BUDGET.tryAcquire(kib, 60, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (BODY_BUDGET.tryAcquire(kib, 0, java.util.concurrent.TimeUnit.SECONDS)) {
+                held[0] += kib;
+                return;
+            }
+            int want = held[0] + kib;
+            releaseBodyMemory();
+            if (!BODY_BUDGET.tryAcquire(want, 60, java.util.concurrent.TimeUnit.SECONDS)) {
                 throw new ApiException(503, "busy", "the server is holding as many uploads in memory as it may; try again");
             }
+            held[0] = want;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "busy", "the server is stopping");
         }
-        BODY_HELD.get()[0] += kib;
     }
 
     private static void releaseBodyMemory() {
@@ -825,14 +843,14 @@ public final class ApiHandler extends Handler.Abstract {
             }
             s.touch();
             if (work) {
-                s.progressed();
+                s.workBegins(); // under the session's lock, where the sweeper decides
             }
         }
         try {
             return sessionStep(c, s, method, action, seg);
         } finally {
             if (work) {
-                s.progressed(); // a long upload counts until it ends
+                s.workEnded();
             }
         }
     }
@@ -916,29 +934,30 @@ public final class ApiHandler extends Handler.Abstract {
             throw new ApiException(413, "too-large", "request body of " + announced + " bytes exceeds the limit of " + limit);
         }
         try (InputStream in = Content.Source.asInputStream(req)) {
-            if (announced >= 0) {
+            if (announced >= 0 && announced <= BODY_PIECE) {
                 reserveBodyMemory(announced);
-                byte[] b = in.readNBytes(limit + 1);
-                if (b.length > limit) {
-                    throw new ApiException(413, "too-large", "request body exceeds the limit of " + limit + " bytes");
+                byte[] b = in.readNBytes((int) announced + 1);
+                if (b.length > announced) {
+                    throw new ApiException(400, "bad-body", "the request body is longer than its Content-Length");
                 }
                 return b;
             }
-            return bodyOfUnknownLength(in, limit);
+            return bodyInPieces(in, announced >= 0 ? (int) announced : limit);
         } catch (IOException e) {
             throw new ApiException(400, "bad-body", "could not read the request body: " + e.getMessage());
         }
     }
 
-    /** The pieces a body without a length is read in: each is reserved from the budget before it is read. */
+    /** The pieces a body longer than this is read in: each is reserved from the budget before it is read. */
     static final int BODY_PIECE = 1 << 20;
 
     /**
-     * Reads a body that came without a length (chunked, or HTTP/2 without content-length): memory is reserved
-     * piece by piece as the body arrives, rather than the request's whole limit up front, which let one slow
-     * upload of an index hold the entire budget while it trickled in.
+     * Reads a body of at most {@code limit} bytes (its length when it has one) in pieces, reserving memory for
+     * each as it arrives and for the whole before the pieces are joined: a body that trickles in holds only
+     * what has arrived, not what it announced or its limit. Before, a slow upload of an index could hold the
+     * whole budget while it arrived, and every other upload waited.
      */
-    private static byte[] bodyOfUnknownLength(InputStream in, int limit) throws IOException {
+    private static byte[] bodyInPieces(InputStream in, int limit) throws IOException {
         List<byte[]> pieces = new ArrayList<>();
         long total = 0;
         while (true) {
@@ -954,7 +973,10 @@ public final class ApiHandler extends Handler.Abstract {
                 break;
             }
         }
-        // the pieces are dropped as soon as they are copied: what was reserved for them covers the whole
+        if (pieces.size() == 1) {
+            return pieces.get(0);
+        }
+        reserveBodyMemory(total); // the joined copy exists next to the pieces for a moment
         byte[] b = new byte[(int) total];
         int at = 0;
         for (byte[] p : pieces) {
@@ -962,6 +984,11 @@ public final class ApiHandler extends Handler.Abstract {
             at += p.length;
         }
         return b;
+    }
+
+    /** The request-body memory budget, in KiB. */
+    public static int bodyBudgetKiB() {
+        return BODY_BUDGET_KIB;
     }
 
     /** KiB of the request-body memory budget free now: for monitoring, and for tests. */

@@ -86,14 +86,23 @@ final class BackupSession {
         return System.nanoTime() - lastUse;
     }
 
-    /** Records a request that does the backup's work: anything but a keepalive, when it begins and when it ends. */
-    void progressed() {
+    /** Requests other than keepalives under way: a session is never stalled while one runs. */
+    private final java.util.concurrent.atomic.AtomicInteger working = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A request that does the backup's work (anything but a keepalive) begins. Pair with {@link #workEnded}. */
+    void workBegins() {
+        working.incrementAndGet();
         lastProgress = System.nanoTime();
     }
 
-    /** How long the session has had keepalives and nothing else. */
+    void workEnded() {
+        lastProgress = System.nanoTime();
+        working.decrementAndGet();
+    }
+
+    /** How long the session has had keepalives and nothing else: 0 while a request other than a keepalive runs. */
     long stalledNanos() {
-        return System.nanoTime() - lastProgress;
+        return working.get() > 0 ? 0 : System.nanoTime() - lastProgress;
     }
 
     boolean isClosed() {

@@ -221,25 +221,34 @@ final class BackupSessions implements AutoCloseable {
             long idleLimit = TimeUnit.SECONDS.toNanos(idleSeconds);
             long stallLimit = TimeUnit.SECONDS.toNanos(stallSeconds);
             for (BackupSession s : List.copyOf(byId.values())) {
-                String reason;
-                if (s.idleNanos() > idleLimit) {
-                    LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name()
-                            + " timed out without contact; aborting it");
-                    reason = idleSeconds + " s without any request";
-                } else if (s.stalledNanos() > stallLimit) {
-                    LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name() + " by " + s.owner
-                            + " has sent only keepalives for " + stallSeconds + " s (session-stall-timeout-seconds);"
-                            + " aborting it, since it holds back garbage collection");
-                    reason = stallSeconds + " s with keepalives and no other request (session-stall-timeout-seconds:"
-                            + " the client seems stuck, and a running backup holds back garbage collection)";
-                } else {
+                if (s.idleNanos() <= idleLimit && s.stalledNanos() <= stallLimit) {
                     continue;
                 }
-                endedByServer.put(s.id, new Ended(s.owner, s.datastore, reason));
-                try {
-                    abort(s);
-                } catch (RuntimeException e) {
-                    LOG.warning("aborting backup session " + s.id + " failed: " + e.getMessage());
+                // decided again under the session's lock, where requests begin and finish commits: a session that
+                // finished, or whose request began, meanwhile is left alone, and no reason is recorded for it
+                synchronized (s) {
+                    String reason;
+                    if (s.isClosed()) {
+                        continue;
+                    } else if (s.idleNanos() > idleLimit) {
+                        LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name()
+                                + " timed out without contact; aborting it");
+                        reason = idleSeconds + " s without any request";
+                    } else if (s.stalledNanos() > stallLimit) {
+                        LOG.warning("backup session " + s.id + " for " + s.datastore + ":" + s.ref().name() + " by " + s.owner
+                                + " has sent only keepalives for " + stallSeconds + " s (session-stall-timeout-seconds);"
+                                + " aborting it, since it holds back garbage collection");
+                        reason = stallSeconds + " s with keepalives and no other request (session-stall-timeout-seconds:"
+                                + " the client seems stuck, and a running backup holds back garbage collection)";
+                    } else {
+                        continue;
+                    }
+                    endedByServer.put(s.id, new Ended(s.owner, s.datastore, reason));
+                    try {
+                        abort(s);
+                    } catch (RuntimeException e) {
+                        LOG.warning("aborting backup session " + s.id + " failed: " + e.getMessage());
+                    }
                 }
             }
         } catch (RuntimeException | Error e) {
