@@ -154,13 +154,14 @@ public final class ApiHandler extends Handler.Abstract {
     /**
      * Reserves {@code bytes} more for the calling request. A request never waits while it holds some of the
      * budget: two requests each holding part and waiting for more could wait on each other. When there is
-     * no room at once, it gives back what it holds and waits, up to 60 s (then 503), for all of it together.
-     * Its bytes already read are then briefly not counted, so the heap may hold up to twice the budget of
-     * request bodies. A request never reserves more than the whole budget: one that holds all of it goes on.
+     * no room at once, it gives back what it holds and waits, up to 60 s (then 503), for all of it together;
+     * its bytes already read are not counted meanwhile. One request reserves at most half the budget (a
+     * longer body goes on with that), so the one at the head of the queue never waits for the whole budget
+     * to drain while everyone else queues behind it.
      */
     private static void reserveBodyMemory(long bytes) {
         int[] held = BODY_HELD.get();
-        int kib = (int) Math.min(BODY_BUDGET_KIB - (long) held[0], bytes / 1024 + 1);
+        int kib = (int) Math.min(BODY_BUDGET_KIB / 2 - (long) held[0], bytes / 1024 + 1);
         if (kib <= 0) {
             return;
         }
@@ -942,7 +943,7 @@ public final class ApiHandler extends Handler.Abstract {
                 }
                 return b;
             }
-            return bodyInPieces(in, announced >= 0 ? (int) announced : limit);
+            return bodyInPieces(in, announced >= 0 ? (int) announced : limit, announced >= 0);
         } catch (IOException e) {
             throw new ApiException(400, "bad-body", "could not read the request body: " + e.getMessage());
         }
@@ -952,12 +953,13 @@ public final class ApiHandler extends Handler.Abstract {
     static final int BODY_PIECE = 1 << 20;
 
     /**
-     * Reads a body of at most {@code limit} bytes (its length when it has one) in pieces, reserving memory for
-     * each as it arrives and for the whole before the pieces are joined: a body that trickles in holds only
-     * what has arrived, not what it announced or its limit. Before, a slow upload of an index could hold the
-     * whole budget while it arrived, and every other upload waited.
+     * Reads a body of at most {@code limit} bytes ({@code announced}: its length, which it has) in pieces,
+     * reserving memory for each as it arrives: a body that trickles in holds only the pieces that have begun
+     * to arrive, not what it announced or its limit. Before, a slow upload of an index could hold the whole
+     * budget while it arrived, and every other upload waited. The pieces and their joined copy exist together
+     * only for the moment of the copy; the pieces are garbage after it.
      */
-    private static byte[] bodyInPieces(InputStream in, int limit) throws IOException {
+    private static byte[] bodyInPieces(InputStream in, int limit, boolean announced) throws IOException {
         List<byte[]> pieces = new ArrayList<>();
         long total = 0;
         while (true) {
@@ -966,7 +968,8 @@ public final class ApiHandler extends Handler.Abstract {
             byte[] piece = in.readNBytes(want);
             total += piece.length;
             if (total > limit) {
-                throw new ApiException(413, "too-large", "request body exceeds the limit of " + limit + " bytes");
+                throw announced ? new ApiException(400, "bad-body", "the request body is longer than its Content-Length")
+                        : new ApiException(413, "too-large", "request body exceeds the limit of " + limit + " bytes");
             }
             pieces.add(piece);
             if (piece.length < want) {
@@ -976,7 +979,6 @@ public final class ApiHandler extends Handler.Abstract {
         if (pieces.size() == 1) {
             return pieces.get(0);
         }
-        reserveBodyMemory(total); // the joined copy exists next to the pieces for a moment
         byte[] b = new byte[(int) total];
         int at = 0;
         for (byte[] p : pieces) {

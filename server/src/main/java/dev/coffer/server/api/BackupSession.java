@@ -51,7 +51,7 @@ final class BackupSession {
     private volatile Set<ChunkId> readableLoaded;
     private volatile byte[] manifestBytes;
     private volatile long lastUse = System.nanoTime();
-    /** The last request other than a keepalive, begun or ended (see {@link #progressed}). */
+    /** The last request other than a keepalive, begun or ended (see {@link #workBegins}). */
     private volatile long lastProgress = lastUse;
     private volatile boolean closed;
     /**
