@@ -849,6 +849,47 @@ class ServerTest {
         assertThat(Cli.run("server", "job", "remove", "store1-gc", "--config-dir", cfg).code()).isZero();
     }
 
+    @Test
+    void jobRunsOverTheApiNameTheDatastoreNotItsDirectory() throws Exception {
+        String cfg = config.path().toString();
+        Path dir = tmp.resolve("jobs-store");
+        new ServerAdmin(config).createDatastore("jobsds", dir, false);
+        assertThat(Cli.run("server", "job", "add", "jobsds-verify", "--datastore", "jobsds", "--type", "verify",
+                "--schedule", "sat 03:00", "--config-dir", cfg).code()).isZero();
+        try {
+            // a snapshot in it, one of whose chunk files cannot be read: verify reports the file
+            Map<String, String> e = new HashMap<>();
+            e.put("HOME", newHome("jobs").toString());
+            e.put("COFFER_REPOSITORY", dir.toString());
+            assertThat(Cli.runWithEnv(e, "backup", "--crypt-mode", "none", "--backup-id", "j",
+                    "f.cfar:" + source("jobs", "jobs-marker")).code()).isZero();
+            Path chunk;
+            try (Stream<Path> files = Files.walk(dir.resolve(".chunks"))) {
+                chunk = files.filter(Files::isRegularFile).filter(p -> p.getFileName().toString().length() == 64)
+                        .findFirst().orElseThrow();
+            }
+            Files.delete(chunk);
+            Files.createDirectory(chunk);
+            String real = dir.toRealPath().toString();
+            HttpResponse<String> run = raw("POST", "datastore/jobsds/jobs/jobsds-verify/run", "root", null);
+            assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+            JsonNode r = JSON.readTree(run.body());
+            assertThat(r.path("status").asText()).isEqualTo("failed");
+            assertThat(r.path("log").toString()).contains("from <datastore jobsds>: Is a directory");
+            assertThat(run.body()).doesNotContain(real).doesNotContain(tmp.toString());
+            HttpResponse<String> hist = raw("GET", "datastore/jobsds/jobs/history", "root", null);
+            assertThat(hist.statusCode()).as(hist.body()).isEqualTo(200);
+            assertThat(hist.body()).contains("from <datastore jobsds>: Is a directory").doesNotContain(real)
+                    .doesNotContain(tmp.toString());
+            // the server's administrator, reading the history on the server, sees where it is
+            Cli.Result local = Cli.run("server", "job", "history", "jobsds-verify", "--config-dir", cfg, "--output-format", "json");
+            assertThat(local.code()).as(local.err()).isZero();
+            assertThat(local.out()).contains("from " + real + ": Is a directory");
+        } finally {
+            Cli.run("server", "job", "remove", "jobsds-verify", "--config-dir", cfg);
+        }
+    }
+
     static void assertError(HttpResponse<String> r, int status, String code) throws IOException {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         JsonNode e = JSON.readTree(r.body()).path("error");

@@ -8,16 +8,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The job endpoints of the API, per datastore: definitions with their next run, the history, and run-now. */
+/**
+ * The job endpoints of the API, per datastore: definitions with their next run, the history, and run-now. Runs
+ * go out with their summary and log redacted like the API's errors (a datastore's directory as
+ * {@code <datastore NAME>}): the history on disk keeps the paths for the server's administrator, the API's
+ * callers (AUDIT on a datastore) do not learn where the server keeps its data.
+ */
 public final class JobsApi implements ApiHandler.JobsApi {
     private final JobStore store;
     private final Scheduler scheduler;
     private final JobHistory history;
+    private final java.util.function.UnaryOperator<String> redact;
 
-    public JobsApi(JobStore store, Scheduler scheduler, JobHistory history) {
+    public JobsApi(JobStore store, Scheduler scheduler, JobHistory history, java.util.function.UnaryOperator<String> redact) {
         this.store = store;
         this.scheduler = scheduler;
         this.history = history;
+        this.redact = redact;
+    }
+
+    private JobRun redacted(JobRun r) {
+        List<String> log = r.log() == null ? null : r.log().stream().map(redact).toList();
+        return new JobRun(r.run(), r.job(), r.datastore(), r.type(), r.trigger(), r.start(), r.end(), r.durationMs(),
+                r.status(), redact.apply(r.summary()), log);
     }
 
     @Override
@@ -42,16 +55,17 @@ public final class JobsApi implements ApiHandler.JobsApi {
     public Object history(String datastore, String jobId, int limit) {
         if (jobId != null) {
             JobSpec j = find(datastore, jobId);
-            return history.list(j.id(), limit);
+            return history.list(j.id(), limit).stream().map(this::redacted).toList();
         }
-        return history.list(null, Integer.MAX_VALUE).stream().filter(r -> datastore.equals(r.datastore())).limit(limit).toList();
+        return history.list(null, Integer.MAX_VALUE).stream().filter(r -> datastore.equals(r.datastore())).limit(limit)
+                .map(this::redacted).toList();
     }
 
     @Override
     public Object run(String datastore, String jobId) {
         JobSpec j = find(datastore, jobId);
         try {
-            return scheduler.runNow(j);
+            return redacted(scheduler.runNow(j));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CofferException("interrupted");
