@@ -80,7 +80,7 @@ final class ServerJobCommand extends CommandGroup {
                 m.put("type", j.type());
                 m.put("schedule", j.schedule());
                 m.put("next-run", s.nextRun(j).map(t -> t.toInstant().toString()).orElse(null));
-                List<JobRun> last = history.list(j.id(), 1);
+                List<JobRun> last = history.runsOf(j, 1);
                 m.put("last-run", last.isEmpty() ? null : last.get(0).start());
                 m.put("last-status", last.isEmpty() ? null : last.get(0).status());
                 rows.add(m);

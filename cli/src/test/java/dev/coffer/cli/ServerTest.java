@@ -842,7 +842,7 @@ class ServerTest {
             assertThat(r.path("duration-ms").asLong()).isNotNegative();
             assertThat(r.path("log").toString()).contains("removed-chunks");
         }
-        Cli.Result cliHist = Cli.run("server", "job", "history", "--config-dir", cfg, "--output-format", "json");
+        Cli.Result cliHist = Cli.run("server", "job", "history", "store1-gc", "--config-dir", cfg, "--output-format", "json");
         assertThat(JSON.readTree(cliHist.out())).hasSize(2);
         Cli.Result listed = Cli.run("server", "job", "list", "--config-dir", cfg);
         assertThat(listed.out()).contains("store1-gc  gc on store1  [sat 02:00]").contains(" ok");
@@ -875,16 +875,36 @@ class ServerTest {
             assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
             JsonNode r = JSON.readTree(run.body());
             assertThat(r.path("status").asText()).isEqualTo("failed");
-            assertThat(r.path("log").toString()).contains("from <datastore jobsds>: Is a directory");
+            assertThat(r.path("log").toString()).contains("from <datastore jobsds>: ");
             assertThat(run.body()).doesNotContain(real).doesNotContain(tmp.toString());
             HttpResponse<String> hist = raw("GET", "datastore/jobsds/jobs/history", "root", null);
             assertThat(hist.statusCode()).as(hist.body()).isEqualTo(200);
-            assertThat(hist.body()).contains("from <datastore jobsds>: Is a directory").doesNotContain(real)
+            assertThat(hist.body()).contains("from <datastore jobsds>: ").doesNotContain(real)
+                    .doesNotContain(dir.toAbsolutePath().toString())
                     .doesNotContain(tmp.toString());
             // the server's administrator, reading the history on the server, sees where it is
             Cli.Result local = Cli.run("server", "job", "history", "jobsds-verify", "--config-dir", cfg, "--output-format", "json");
             assertThat(local.code()).as(local.err()).isZero();
-            assertThat(local.out()).contains("from " + real + ": Is a directory");
+            assertThat(local.out()).containsAnyOf("from " + dir.toAbsolutePath() + ": ", "from " + real + ": ");
+            // the job goes, and a new one takes its id on another datastore: the old runs are not its runs
+            assertThat(Cli.run("server", "job", "remove", "jobsds-verify", "--config-dir", cfg).code()).isZero();
+            assertThat(Cli.run("server", "job", "add", "jobsds-verify", "--datastore", "store1", "--type", "gc",
+                    "--schedule", "sat 03:00", "--config-dir", cfg).code()).isZero();
+            HttpResponse<String> reused = raw("GET", "datastore/store1/jobs/jobsds-verify?limit=10", "root", null);
+            assertThat(reused.statusCode()).as(reused.body()).isEqualTo(200);
+            assertThat(JSON.readTree(reused.body())).as(reused.body()).isEmpty();
+            JsonNode listed = JSON.readTree(raw("GET", "datastore/store1/jobs", "root", null).body());
+            JsonNode entry = null;
+            for (JsonNode j : listed) {
+                if (j.path("job").path("id").asText().equals("jobsds-verify")) {
+                    entry = j;
+                }
+            }
+            assertThat(entry).as(listed.toString()).isNotNull();
+            assertThat(entry.path("last-run").isNull()).as(entry.toString()).isTrue();
+            assertThat(entry.path("last-status").isNull()).as(entry.toString()).isTrue();
+            // its datastore's own history still has the run, under the old datastore
+            assertThat(raw("GET", "datastore/jobsds/jobs/history", "root", null).body()).contains("jobsds-verify");
         } finally {
             Cli.run("server", "job", "remove", "jobsds-verify", "--config-dir", cfg);
         }

@@ -113,7 +113,7 @@ public final class CofferServer implements AutoCloseable {
         JobStore jobStore = new JobStore(config);
         Scheduler scheduler = new Scheduler(jobStore::list, api::datastore, history(config), Clock.systemUTC(),
                 ZoneId.systemDefault()).start(15);
-        api.jobs(new JobsApi(jobStore, scheduler, history(config), api::redact));
+        api.jobs(new JobsApi(jobStore, scheduler, history(config), api::redactor));
         return new CofferServer(config, cert, jetty, connector, api, scheduler);
     }
 

@@ -258,9 +258,17 @@ public final class ApiHandler extends Handler.Abstract {
      * path it guessed is a datastore's.
      */
     public String redact(String message) {
-        if (message == null || message.indexOf('/') < 0) {
-            return message;
-        }
+        return redactor().apply(message);
+    }
+
+    /**
+     * {@link #redact} for many messages: reads the configuration and prepares the replacements once. Replaces
+     * every datastore's directory (as configured, absolute, and real) with {@code <datastore NAME>} and the
+     * configuration directory with {@code <config>}, whole paths only, longest first.
+     */
+    public java.util.function.UnaryOperator<String> redactor() {
+        List<java.util.regex.Pattern> patterns = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
         try {
             List<String[]> paths = new ArrayList<>();
             ServerConfig cfg = config.lastGood();
@@ -284,18 +292,33 @@ public final class ApiHandler extends Handler.Abstract {
             paths.add(new String[] {config.path().toAbsolutePath().normalize().toString(), "<config>"});
             // longest first, so that a path inside another one is replaced whole
             paths.sort((a, b) -> Integer.compare(b[0].length(), a[0].length()));
-            String out = message;
             for (String[] p : paths) {
                 if (p[0].length() > 1) {
-                    out = java.util.regex.Pattern.compile("(?<![A-Za-z0-9._~-])" + java.util.regex.Pattern.quote(p[0])
-                            + "(?![A-Za-z0-9._~-])").matcher(out).replaceAll(java.util.regex.Matcher.quoteReplacement(p[1]));
+                    patterns.add(java.util.regex.Pattern.compile("(?<![A-Za-z0-9._~-])" + java.util.regex.Pattern.quote(p[0])
+                            + "(?![A-Za-z0-9._~-])"));
+                    labels.add(java.util.regex.Matcher.quoteReplacement(p[1]));
                 }
             }
-            return out;
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "could not redact an error message; sent a general one instead: " + message, e);
-            return "the datastore reported an error; the server log has the details";
+            LOG.log(Level.WARNING, "could not prepare the redaction of messages; general ones are sent instead", e);
+            return message -> message == null || message.indexOf('/') < 0 ? message
+                    : "the datastore reported an error; the server log has the details";
         }
+        return message -> {
+            if (message == null || message.indexOf('/') < 0) {
+                return message;
+            }
+            try {
+                String out = message;
+                for (int i = 0; i < patterns.size(); i++) {
+                    out = patterns.get(i).matcher(out).replaceAll(labels.get(i));
+                }
+                return out;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not redact an error message; sent a general one instead: " + message, e);
+                return "the datastore reported an error; the server log has the details";
+            }
+        };
     }
 
     /** The last configuration error logged, so that a damaged file is logged once, not on every request. */

@@ -95,9 +95,22 @@ public final class JobHistory {
     }
 
     /** When the job's newest run started, or null when it never ran. */
-    public Instant lastStart(String job) {
-        List<JobRun> l = list(job, 1);
+    public Instant lastStart(JobSpec job) {
+        List<JobRun> l = runsOf(job, 1);
         return l.isEmpty() || l.get(0).start() == null ? null : Instant.parse(l.get(0).start());
+    }
+
+    /**
+     * The runs of this job definition, newest first, at most {@code limit}: those of its id on its datastore
+     * since it was created. A removed job's history stays, and a new job may take its id, on another datastore
+     * too: the old runs are not the new job's.
+     */
+    public List<JobRun> runsOf(JobSpec job, int limit) {
+        Instant created = job.created() == null ? null : Instant.parse(job.created());
+        return list(job.id(), Integer.MAX_VALUE).stream()
+                .filter(r -> job.datastore().equals(r.datastore()))
+                .filter(r -> created == null || r.start() == null || !Instant.parse(r.start()).isBefore(created))
+                .limit(limit).toList();
     }
 
     /** Marks runs left {@code running} by a process that died as failed; returns how many. */

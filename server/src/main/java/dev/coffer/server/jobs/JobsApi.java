@@ -18,16 +18,18 @@ public final class JobsApi implements ApiHandler.JobsApi {
     private final JobStore store;
     private final Scheduler scheduler;
     private final JobHistory history;
-    private final java.util.function.UnaryOperator<String> redact;
+    /** Makes a redaction for one answer (it reads the configuration once, for all the lines it is given). */
+    private final java.util.function.Supplier<java.util.function.UnaryOperator<String>> redactor;
 
-    public JobsApi(JobStore store, Scheduler scheduler, JobHistory history, java.util.function.UnaryOperator<String> redact) {
+    public JobsApi(JobStore store, Scheduler scheduler, JobHistory history,
+            java.util.function.Supplier<java.util.function.UnaryOperator<String>> redactor) {
         this.store = store;
         this.scheduler = scheduler;
         this.history = history;
-        this.redact = redact;
+        this.redactor = redactor;
     }
 
-    private JobRun redacted(JobRun r) {
+    private static JobRun redacted(JobRun r, java.util.function.UnaryOperator<String> redact) {
         List<String> log = r.log() == null ? null : r.log().stream().map(redact).toList();
         return new JobRun(r.run(), r.job(), r.datastore(), r.type(), r.trigger(), r.start(), r.end(), r.durationMs(),
                 r.status(), redact.apply(r.summary()), log);
@@ -43,7 +45,7 @@ public final class JobsApi implements ApiHandler.JobsApi {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("job", j);
             m.put("next-run", scheduler.nextRun(j).map(t -> t.toInstant().toString()).orElse(null));
-            List<JobRun> last = history.list(j.id(), 1);
+            List<JobRun> last = history.runsOf(j, 1);
             m.put("last-run", last.isEmpty() ? null : last.get(0).start());
             m.put("last-status", last.isEmpty() ? null : last.get(0).status());
             out.add(m);
@@ -55,17 +57,19 @@ public final class JobsApi implements ApiHandler.JobsApi {
     public Object history(String datastore, String jobId, int limit) {
         if (jobId != null) {
             JobSpec j = find(datastore, jobId);
-            return history.list(j.id(), limit).stream().map(this::redacted).toList();
+            java.util.function.UnaryOperator<String> r = redactor.get();
+            return history.runsOf(j, limit).stream().map(x -> redacted(x, r)).toList();
         }
-        return history.list(null, Integer.MAX_VALUE).stream().filter(r -> datastore.equals(r.datastore())).limit(limit)
-                .map(this::redacted).toList();
+        java.util.function.UnaryOperator<String> r = redactor.get();
+        return history.list(null, Integer.MAX_VALUE).stream().filter(x -> datastore.equals(x.datastore())).limit(limit)
+                .map(x -> redacted(x, r)).toList();
     }
 
     @Override
     public Object run(String datastore, String jobId) {
         JobSpec j = find(datastore, jobId);
         try {
-            return redacted(scheduler.runNow(j));
+            return redacted(scheduler.runNow(j), redactor.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CofferException("interrupted");

@@ -74,7 +74,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** When a job runs next (after its last start or its creation); empty when its schedule never matches again. */
     public Optional<ZonedDateTime> nextRun(JobSpec job) {
-        Instant last = history.lastStart(job.id());
+        Instant last = history.lastStart(job);
         Instant from = last != null ? last : job.created() != null ? Instant.parse(job.created()) : clock.instant();
         return job.calendar().next(from.atZone(zone));
     }
