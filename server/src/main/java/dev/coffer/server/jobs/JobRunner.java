@@ -35,6 +35,15 @@ public final class JobRunner {
     }
 
     public JobRun run(JobSpec job, Datastore ds, String trigger) {
+        return run(job, () -> ds, trigger);
+    }
+
+    /**
+     * Runs a job on the datastore {@code open} gives, opened inside the run: a datastore that cannot be opened
+     * (gone, damaged, no longer configured) makes a failed run in the history, with the reason, like any other
+     * failure, and the schedule goes on from it.
+     */
+    public JobRun run(JobSpec job, java.util.function.Supplier<Datastore> open, String trigger) {
         Instant start = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         byte[] r = new byte[3];
         new SecureRandom().nextBytes(r);
@@ -46,6 +55,7 @@ public final class JobRunner {
         String status;
         String summary;
         try {
+            Datastore ds = open.get();
             summary = switch (job.type()) {
                 case "verify" -> verify(job, ds, log);
                 case "gc" -> gc(ds, log);

@@ -107,7 +107,7 @@ public final class Scheduler implements AutoCloseable {
     private Future<JobRun> submit(JobSpec job, String trigger) {
         return workers.submit(() -> {
             LOG.info("job " + job.id() + " (" + job.type() + " on " + job.datastore() + ") starts, by " + trigger);
-            JobRun r = runner.run(job, datastores.apply(job.datastore()), trigger);
+            JobRun r = runner.run(job, () -> datastores.apply(job.datastore()), trigger);
             LOG.info("job " + job.id() + " " + r.status() + ": " + r.summary());
             return r;
         });

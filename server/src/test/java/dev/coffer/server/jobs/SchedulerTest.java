@@ -112,6 +112,35 @@ class SchedulerTest {
     }
 
     @Test
+    void aJobWhoseDatastoreCannotBeOpenedFailsOnceInTheHistoryAndWaitsForItsNextSlot() throws Exception {
+        List<JobSpec> jobs = List.of(job("v", "verify", "*:0/15", "2026-11-23T10:07:00Z"));
+        Scheduler s = new Scheduler(() -> jobs, n -> {
+            throw new dev.coffer.core.CorruptDataException("<datastore s1>/.coffer-datastore is corrupt: not a JSON object");
+        }, history, clock, ZoneOffset.UTC);
+        schedulers.add(s);
+        now.set(Instant.parse("2026-11-23T10:15:00Z"));
+        assertThat(s.tick()).containsExactly("v");
+        s.awaitIdle(30);
+        List<JobRun> runs = history.list("v", 10);
+        assertThat(runs).hasSize(1);
+        assertThat(runs.get(0).status()).isEqualTo("failed");
+        assertThat(runs.get(0).summary()).isEqualTo("<datastore s1>/.coffer-datastore is corrupt: not a JSON object");
+        assertThat(runs.get(0).log()).containsExactly("error: <datastore s1>/.coffer-datastore is corrupt: not a JSON object");
+        assertThat(runs.get(0).end()).isNotNull();
+        // the failure counts as the slot's run: the scheduler does not start it again until the next slot
+        now.set(Instant.parse("2026-11-23T10:15:30Z"));
+        assertThat(s.tick()).isEmpty();
+        now.set(Instant.parse("2026-11-23T10:30:00Z"));
+        assertThat(s.tick()).containsExactly("v");
+        s.awaitIdle(30);
+        assertThat(history.list("v", 10)).hasSize(2).extracting(JobRun::status).containsOnly("failed");
+        // and one run now says the same, rather than failing without a record
+        JobRun manual = s.runNow(jobs.get(0));
+        assertThat(manual.status()).isEqualTo("failed");
+        assertThat(manual.trigger()).isEqualTo("manual");
+    }
+
+    @Test
     void aQuarterHourJobRunsOnTheQuarterAndNotBetween() throws Exception {
         Scheduler s = scheduler(List.of(job("q", "gc", "*:0/15", "2026-11-23T10:07:00Z")));
         assertThat(s.nextRun(job("q", "gc", "*:0/15", "2026-11-23T10:07:00Z")).orElseThrow().toInstant())
