@@ -164,8 +164,8 @@ final class MaintenanceCommands {
     }
 
     @Command(name = "prune", mixinStandardHelpOptions = true,
-            description = "Forget the snapshots of a group that no keep rule keeps. Protected snapshots always stay "
-                    + "and take no slot. Run 'coffer gc' afterwards to free the space.")
+            description = "Forget the snapshots of a group that no keep rule keeps. Protected snapshots, and those "
+                    + "whose last verify failed, always stay and take no slot. Run 'coffer gc' afterwards to free the space.")
     static final class PruneCmd implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -191,6 +191,10 @@ final class MaintenanceCommands {
 
         @Override
         public Integer call() {
+            if (last < 0 || hourly < 0 || daily < 0 || weekly < 0 || monthly < 0 || yearly < 0) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "a --keep-* count cannot be negative (give how many to keep, and leave out the rules you do not want)");
+            }
             Prune.Rules rules = new Prune.Rules(last, hourly, daily, weekly, monthly, yearly);
             if (rules.keepsNothing()) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -203,16 +207,30 @@ final class MaintenanceCommands {
             PrintWriter out = spec.commandLine().getOut();
             try (Repository r = repo.open()) {
                 BackupGroup g = new BackupGroup(ns, parts[0], parts[1]);
-                List<Prune.Decision> plan = r.prune(g, rules, ZoneId.systemDefault(), dryRun);
-                int removed = 0;
+                Prune.Result result = r.prune(g, rules, ZoneId.systemDefault(), dryRun);
+                List<Prune.Decision> plan = result.plan();
+                int toRemove = 0;
                 for (Prune.Decision d : plan) {
-                    out.printf("%-6s %s  (%s)%n", d.keep() ? "keep" : "remove", d.snapshot().name(), d.reason());
+                    String error = result.failures().get(d.snapshot());
+                    if (error != null) {
+                        out.printf("%-6s %s  (%s; not removed: %s)%n", "FAILED", d.snapshot().name(), d.reason(), error);
+                    } else {
+                        out.printf("%-6s %s  (%s)%n", d.keep() ? "keep" : "remove", d.snapshot().name(), d.reason());
+                    }
                     if (!d.keep()) {
-                        removed++;
+                        toRemove++;
                     }
                 }
-                out.println(dryRun ? "dry run: would remove " + removed + " of " + plan.size() + " snapshots"
-                        : "removed " + removed + " of " + plan.size() + " snapshots; run 'coffer gc' to free their space");
+                if (dryRun) {
+                    out.println("dry run: would remove " + toRemove + " of " + plan.size() + " snapshots");
+                } else {
+                    out.println("removed " + result.removed() + " of " + plan.size() + " snapshots; run 'coffer gc' to free their space");
+                }
+                if (!result.failures().isEmpty()) {
+                    spec.commandLine().getErr().println("coffer: prune: " + result.failures().size() + " of the " + toRemove
+                            + " snapshots to remove could not be removed (marked FAILED above); the others were");
+                    return Main.FAILED;
+                }
             }
             return Main.OK;
         }

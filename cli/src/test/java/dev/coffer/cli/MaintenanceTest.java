@@ -184,6 +184,11 @@ class MaintenanceTest {
         }
         assertThat(ok(with("verify")).out()).contains("verified 2 snapshots");
         assertThat(Cli.run(repo("prune", "host/a")).code()).isEqualTo(2);
+        // a negative count is refused before anything is looked at (it used to keep nothing, and remove all)
+        Cli.Result negative = Cli.run(repo("prune", "host/a", "--keep-last", "-1"));
+        assertThat(negative.code()).isEqualTo(2);
+        assertThat(negative.err()).contains("cannot be negative");
+        assertThat(snapshots()).hasSize(2);
         ok(repo("snapshot", "unprotect", oldest));
         ok(repo("snapshot", "forget", oldest));
     }

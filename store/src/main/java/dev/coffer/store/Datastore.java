@@ -873,12 +873,13 @@ public final class Datastore implements AutoCloseable {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new SnapshotNotFoundException(snapshot);
         }
-        if (Files.exists(dir.resolve(PROTECTED))) {
-            throw new CofferException("snapshot " + snapshot + " is protected; nothing was removed",
-                    "run 'coffer snapshot unprotect " + snapshot.name() + "' first if it really must go");
-        }
         Path trash = groupDir.resolve(TRASH_PREFIX + snapshot.timeString() + "-" + AtomicFiles.randomHex());
         try (Locks.GroupLock _ = Locks.lockGroup(groupDir)) {
+            // checked under the group lock, where protect writes its mark: a snapshot protected a moment ago stays
+            if (Files.exists(dir.resolve(PROTECTED), LinkOption.NOFOLLOW_LINKS)) {
+                throw new CofferException("snapshot " + snapshot + " is protected; nothing was removed",
+                        "run 'coffer snapshot unprotect " + snapshot.name() + "' first if it really must go");
+            }
             Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
             throw new SnapshotNotFoundException(snapshot);

@@ -152,17 +152,25 @@ public final class RemoteRepository implements Repository {
     }
 
     @Override
-    public List<Prune.Decision> prune(BackupGroup group, Prune.Rules rules, ZoneId zone, boolean dryRun) {
+    public Prune.Result prune(BackupGroup group, Prune.Rules rules, ZoneId zone, boolean dryRun) {
         JsonNode arr = client.postJson(ds + "prune", ServerClient.map("ns", group.ns(), "group", group.type() + "/" + group.id(),
                 "keep-last", rules.last(), "keep-hourly", rules.hourly(), "keep-daily", rules.daily(),
                 "keep-weekly", rules.weekly(), "keep-monthly", rules.monthly(), "keep-yearly", rules.yearly(),
                 "zone", zone.getId(), "dry-run", dryRun));
         List<Prune.Decision> out = new ArrayList<>();
+        Map<SnapshotRef, String> failures = new java.util.LinkedHashMap<>();
+        int removed = 0;
         for (JsonNode n : arr) {
-            out.add(new Prune.Decision(SnapshotRef.parse(group.ns(), n.path("snapshot").asText()), n.path("keep").asBoolean(),
-                    n.path("reason").asText()));
+            Prune.Decision d = new Prune.Decision(SnapshotRef.parse(group.ns(), n.path("snapshot").asText()),
+                    n.path("keep").asBoolean(), n.path("reason").asText());
+            out.add(d);
+            if (n.path("error").isTextual()) {
+                failures.put(d.snapshot(), n.path("error").asText());
+            } else if (!d.keep() && !dryRun) {
+                removed++;
+            }
         }
-        return out;
+        return new Prune.Result(out, removed, failures);
     }
 
     /** Runs garbage collection on the server and returns its report as JSON. */

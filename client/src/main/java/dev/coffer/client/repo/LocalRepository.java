@@ -201,23 +201,8 @@ public final class LocalRepository implements Repository {
     }
 
     @Override
-    public List<Prune.Decision> prune(BackupGroup group, Prune.Rules rules, ZoneId zone, boolean dryRun) {
-        List<SnapshotRef> list = store.snapshots(group);
-        Set<SnapshotRef> prot = new HashSet<>();
-        for (SnapshotRef r : list) {
-            if (store.isProtected(r)) {
-                prot.add(r);
-            }
-        }
-        List<Prune.Decision> plan = Prune.plan(list, prot, rules, zone);
-        if (!dryRun) {
-            for (Prune.Decision d : plan) {
-                if (!d.keep()) {
-                    store.forgetSnapshot(d.snapshot());
-                }
-            }
-        }
-        return plan;
+    public Prune.Result prune(BackupGroup group, Prune.Rules rules, ZoneId zone, boolean dryRun) {
+        return Prune.run(store, group, rules, zone, dryRun, forgotten -> { });
     }
 
     @Override

@@ -105,7 +105,7 @@ public interface Repository extends AutoCloseable {
     void writeSideFile(SnapshotRef snapshot, String name, byte[] data);
 
     /** Applies keep rules to one group (dry run: only plans); the decisions, oldest first. */
-    List<Prune.Decision> prune(BackupGroup group, Prune.Rules rules, ZoneId zone, boolean dryRun);
+    Prune.Result prune(BackupGroup group, Prune.Rules rules, ZoneId zone, boolean dryRun);
 
     /** Caps the rate at which chunks are stored (sent to a server, or written locally); 0 = no cap. */
     void limitRate(long bytesPerSecond);

@@ -88,7 +88,7 @@ class GcDuringBackupTest {
         @Override public Status status(SnapshotRef s) { return inner.status(s); }
         @Override public byte[] readSideFile(SnapshotRef s, String n) { return inner.readSideFile(s, n); }
         @Override public void writeSideFile(SnapshotRef s, String n, byte[] d) { inner.writeSideFile(s, n, d); }
-        @Override public List<dev.coffer.store.maint.Prune.Decision> prune(BackupGroup g, dev.coffer.store.maint.Prune.Rules r,
+        @Override public dev.coffer.store.maint.Prune.Result prune(BackupGroup g, dev.coffer.store.maint.Prune.Rules r,
                 java.time.ZoneId z, boolean d) {
             return inner.prune(g, r, z, d);
         }

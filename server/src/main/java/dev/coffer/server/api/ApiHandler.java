@@ -647,25 +647,23 @@ public final class ApiHandler extends Handler.Abstract {
         ZoneId zone;
         try {
             String z = Json.text(o, "zone", false);
-            zone = z == null ? ZoneId.of("UTC") : ZoneId.of(z);
+            zone = z == null ? ZoneId.systemDefault() : ZoneId.of(z); // absent: the server's, as its prune jobs
         } catch (java.time.DateTimeException e) {
             throw ApiException.badRequest("unknown time zone: " + e.getMessage());
         }
         boolean dryRun = Json.bool(o, "dry-run");
-        List<SnapshotRef> list = c.ds().snapshots(g);
-        Set<SnapshotRef> prot = new HashSet<>();
-        for (SnapshotRef r : list) {
-            if (c.ds().isProtected(r)) {
-                prot.add(r);
-            }
-        }
+        Prune.Result result = Prune.run(c.ds(), g, rules, zone, dryRun, s -> chunkSets.forget(c.dsName(), s));
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Prune.Decision d : Prune.plan(list, prot, rules, zone)) {
-            if (!d.keep() && !dryRun) {
-                c.ds().forgetSnapshot(d.snapshot());
-                chunkSets.forget(c.dsName(), d.snapshot());
+        for (Prune.Decision d : result.plan()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("snapshot", d.snapshot().name());
+            m.put("keep", d.keep());
+            m.put("reason", d.reason());
+            String error = result.failures().get(d.snapshot());
+            if (error != null) {
+                m.put("error", redact(error));
             }
-            out.add(Map.of("snapshot", d.snapshot().name(), "keep", d.keep(), "reason", d.reason()));
+            out.add(m);
         }
         return Reply.json(200, out);
     }

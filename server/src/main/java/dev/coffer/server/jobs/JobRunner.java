@@ -112,23 +112,29 @@ public final class JobRunner {
     private String prune(JobSpec job, Datastore ds, List<String> log) {
         int removed = 0;
         int total = 0;
+        int failed = 0;
         for (BackupGroup g : ds.groups(job.namespace())) {
-            List<SnapshotRef> list = ds.snapshots(g);
-            Set<SnapshotRef> prot = new HashSet<>();
-            for (SnapshotRef s : list) {
-                if (ds.isProtected(s)) {
-                    prot.add(s);
-                }
+            Prune.Result r;
+            try {
+                r = Prune.run(ds, g, job.rules(), zone, false, forgotten -> { });
+            } catch (RuntimeException e) {
+                failed++;
+                log.add("FAILED " + g + ": " + e.getMessage());
+                continue; // the other groups are still pruned
             }
-            for (Prune.Decision d : Prune.plan(list, prot, job.rules(), zone)) {
+            for (Prune.Decision d : r.plan()) {
                 total++;
-                log.add((d.keep() ? "keep   " : "remove ") + d.snapshot().name() + "  (" + d.reason() + ")");
-                if (!d.keep()) {
-                    ds.forgetSnapshot(d.snapshot());
-                    removed++;
+                String error = r.failures().get(d.snapshot());
+                if (error != null) {
+                    failed++;
+                    log.add("FAILED " + d.snapshot().name() + "  (not removed: " + error + ")");
+                } else {
+                    log.add((d.keep() ? "keep   " : "remove ") + d.snapshot().name() + "  (" + d.reason() + ")");
                 }
             }
+            removed += r.removed();
         }
-        return "removed " + removed + " of " + total + " snapshots";
+        String done = "removed " + removed + " of " + total + " snapshots";
+        return failed == 0 ? done : "FAILED: " + failed + " could not be pruned; " + done;
     }
 }

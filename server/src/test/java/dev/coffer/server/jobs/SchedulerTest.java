@@ -242,17 +242,24 @@ class SchedulerTest {
         JobRun prune = runner.run(job("p", "prune", "daily", null), ds, "manual");
         assertThat(prune.status()).isEqualTo("ok");
         assertThat(prune.summary()).isEqualTo("removed 0 of 3 snapshots");
+        // the one that failed verify is kept outside the rules: the two newest good ones fill keep-last
         snapshot("web", "2026-11-23T10:00:00Z", "fourth".repeat(1000).getBytes(StandardCharsets.UTF_8));
         now.set(now.get().plusSeconds(1));
         prune = runner.run(job("p", "prune", "daily", null), ds, "manual");
-        assertThat(prune.summary()).isEqualTo("removed 1 of 4 snapshots");
+        assertThat(prune.summary()).isEqualTo("removed 0 of 4 snapshots");
+        assertThat(prune.log()).contains("keep   host/web/2026-11-22T10:00:00Z  (" + dev.coffer.store.maint.Prune.FAILED_VERIFY + ")");
+        snapshot("web", "2026-11-24T10:00:00Z", "fifth".repeat(1000).getBytes(StandardCharsets.UTF_8));
+        now.set(now.get().plusSeconds(1));
+        prune = runner.run(job("p", "prune", "daily", null), ds, "manual");
+        assertThat(prune.summary()).isEqualTo("removed 1 of 5 snapshots");
         assertThat(prune.log()).anyMatch(l -> l.startsWith("remove host/web/2026-11-21T10:00:00Z"));
         assertThat(ds.snapshots(new BackupGroup("", "host", "web"))).extracting(SnapshotRef::timeString)
-                .containsExactly("2026-11-20T10:00:00Z", "2026-11-22T10:00:00Z", "2026-11-23T10:00:00Z");
+                .containsExactly("2026-11-20T10:00:00Z", "2026-11-22T10:00:00Z", "2026-11-23T10:00:00Z",
+                        "2026-11-24T10:00:00Z");
         assertThat(chunkFile(kept)).exists();
 
         // the history: newest first, 0600, and the job definitions are validated
-        assertThat(history.list(null, 10)).extracting(JobRun::job).containsExactly("p", "p", "v", "g");
+        assertThat(history.list(null, 10)).extracting(JobRun::job).containsExactly("p", "p", "p", "v", "g");
         try (var files = Files.walk(history.dir())) {
             for (Path p : files.filter(Files::isRegularFile).toList()) {
                 assertThat(Files.getPosixFilePermissions(p)).isEqualTo(PosixFilePermissions.fromString("rw-------"));

@@ -93,6 +93,42 @@ class MaintenanceTest {
     }
 
     @Test
+    void pruneHoldsFailedSnapshotsOutsideTheRulesAndGoesOnPastOneProtectedMeanwhile() throws IOException {
+        ChunkId a = store("a");
+        List<SnapshotRef> s = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            s.add(snapshot("p", List.of(a)));
+        }
+        BackupGroup g = s.get(0).group();
+        // the newest failed its last verify: it cannot take keep-last's one slot from the newest good one
+        ds.writeSnapshotSideFile(s.get(4), Verifier.STATE_FILE,
+                "{\"state\":\"failed\",\"time\":\"2026-11-24T00:00:00Z\"}".getBytes(StandardCharsets.UTF_8));
+        Prune.Rules lastOne = new Prune.Rules(1, 0, 0, 0, 0, 0);
+        Prune.Result dry = Prune.run(ds, g, lastOne, java.time.ZoneOffset.UTC, true, gone -> { });
+        assertThat(dry.plan()).extracting(d -> d.keep() ? d.reason() : "remove")
+                .containsExactly("remove", "remove", "remove", "keep-last", Prune.FAILED_VERIFY);
+        assertThat(dry.removed()).isZero();
+        assertThat(ds.snapshots(g)).hasSize(5);
+        // the real run: while it works, someone protects the second snapshot it is about to remove
+        List<SnapshotRef> gone = new ArrayList<>();
+        Prune.Result r = Prune.run(ds, g, lastOne, java.time.ZoneOffset.UTC, false, x -> {
+            gone.add(x);
+            if (x.equals(s.get(0))) {
+                ds.writeSnapshotSideFile(s.get(1), Datastore.PROTECTED, new byte[0]);
+            }
+        });
+        // it was not removed, the prune said why, and went on with the third
+        assertThat(r.failures()).containsOnlyKeys(s.get(1));
+        assertThat(r.failures().get(s.get(1))).contains("is protected; nothing was removed");
+        assertThat(r.removed()).isEqualTo(2);
+        assertThat(gone).containsExactly(s.get(0), s.get(2));
+        assertThat(ds.snapshots(g)).containsExactly(s.get(1), s.get(3), s.get(4));
+        // negative counts are refused outright (one used to make every snapshot go)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Prune.Rules(-1, 0, 0, 0, 0, 0))
+                .hasMessageContaining("cannot be negative");
+    }
+
+    @Test
     void gcRemovesOnlyUnreferencedOldChunksAndReportsTheMarkSet() throws IOException {
         ChunkId a = store("a");
         ChunkId b = store("b");

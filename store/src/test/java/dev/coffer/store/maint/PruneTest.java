@@ -50,6 +50,17 @@ class PruneTest {
     }
 
     @Test
+    void whenClocksGoBackTheTwoHoursTwoBeforeAndAfterAreTwoHourlyPeriods() {
+        // Berlin, 2026-10-25: 03:00 CEST becomes 02:00 CET; 00:30Z and 01:30Z are both 02:30 there
+        Map<String, String> d = decide(List.of("2026-10-24T23:30:00Z", "2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z"),
+                Set.of(), new Prune.Rules(0, 2, 0, 0, 0, 0), ZoneId.of("Europe/Berlin"));
+        assertThat(d).containsExactly(
+                Map.entry("2026-10-24T23:30:00Z", "remove"),
+                Map.entry("2026-10-25T00:30:00Z", "keep-hourly"),
+                Map.entry("2026-10-25T01:30:00Z", "keep-hourly"));
+    }
+
+    @Test
     void protectedSnapshotsTakeNoSlot() {
         List<String> times = List.of("2026-11-21T09:00:00Z", "2026-11-22T09:00:00Z", "2026-11-23T09:00:00Z");
         Map<String, String> d = decide(times, Set.of("2026-11-23T09:00:00Z"), new Prune.Rules(1, 0, 0, 0, 0, 0), UTC);
