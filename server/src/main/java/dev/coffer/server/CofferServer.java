@@ -111,7 +111,7 @@ public final class CofferServer implements AutoCloseable {
                     "check that the address is free and yours to use (--listen HOST:PORT)");
         }
         JobStore jobStore = new JobStore(config);
-        Scheduler scheduler = new Scheduler(jobStore::list, api::datastore, history(config), Clock.systemUTC(),
+        Scheduler scheduler = new Scheduler(jobStore::valid, api::datastore, history(config), Clock.systemUTC(),
                 ZoneId.systemDefault()).start(15);
         api.jobs(new JobsApi(jobStore, scheduler, history(config), api::redactor));
         return new CofferServer(config, cert, jetty, connector, api, scheduler);

@@ -94,23 +94,44 @@ public final class JobHistory {
         return files.stream().limit(limit).map(JobHistory::read).toList();
     }
 
-    /** When the job's newest run started, or null when it never ran. */
+    /** When the job's newest run started, or null when it never ran (a record whose start cannot be read is passed over). */
     public Instant lastStart(JobSpec job) {
-        List<JobRun> l = runsOf(job, 1);
-        return l.isEmpty() || l.get(0).start() == null ? null : Instant.parse(l.get(0).start());
+        return runs(job).map(r -> startOf(r)).filter(java.util.Objects::nonNull).findFirst().orElse(null);
     }
 
     /**
      * The runs of this job definition, newest first, at most {@code limit}: those of its id on its datastore
      * since it was created. A removed job's history stays, and a new job may take its id, on another datastore
-     * too: the old runs are not the new job's.
+     * too: the old runs are not the new job's. Reads only as many records as it needs.
      */
     public List<JobRun> runsOf(JobSpec job, int limit) {
-        Instant created = job.created() == null ? null : Instant.parse(job.created());
-        return list(job.id(), Integer.MAX_VALUE).stream()
-                .filter(r -> job.datastore().equals(r.datastore()))
-                .filter(r -> created == null || r.start() == null || !Instant.parse(r.start()).isBefore(created))
-                .limit(limit).toList();
+        return runs(job).limit(limit).toList();
+    }
+
+    private Stream<JobRun> runs(JobSpec job) {
+        Instant created = startOf(job.created());
+        return files(job.id()).stream().map(JobHistory::read)
+                .filter(r -> r.datastore() == null || job.datastore().equals(r.datastore())) // null: a damaged record
+                .filter(r -> {
+                    Instant t = startOf(r);
+                    return created == null || t == null || !t.isBefore(created);
+                });
+    }
+
+    private static Instant startOf(JobRun r) {
+        return startOf(r.start());
+    }
+
+    /** An RFC 3339 time, or null when absent or not one. */
+    private static Instant startOf(String t) {
+        if (t == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(t);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     /** Marks runs left {@code running} by a process that died as failed; returns how many. */

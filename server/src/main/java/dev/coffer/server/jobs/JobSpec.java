@@ -30,6 +30,9 @@ public record JobSpec(@JsonProperty("id") String id, @JsonProperty("datastore") 
         if (id == null || !ID.matcher(id).matches()) {
             throw new CofferException("invalid job id \"" + id + "\"", "use 1 to 64 letters, digits, '_' or '-'");
         }
+        if (id.equals("history")) { // GET jobs/history lists every run of a datastore
+            throw new CofferException("the job id \"history\" is reserved", "choose another id");
+        }
         if (datastore == null) {
             throw new CofferException("job " + id + " names no datastore");
         }

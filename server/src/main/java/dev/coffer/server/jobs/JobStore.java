@@ -40,6 +40,29 @@ public final class JobStore {
         }
     }
 
+    /** Job definitions already warned about as invalid (so that each is logged once, not at every tick). */
+    private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * The valid jobs, as on disk now: one that does not validate (a hand edit: no datastore, a bad id or
+     * schedule) is left out, with a warning in the log once, so that the others still run.
+     */
+    public List<JobSpec> valid() {
+        List<JobSpec> out = new ArrayList<>();
+        for (JobSpec j : list()) {
+            try {
+                out.add(j.validate());
+            } catch (RuntimeException e) {
+                String m = "job definition " + (j == null ? "null" : "\"" + j.id() + "\"") + " in " + FILE
+                        + " is not valid and does not run: " + e.getMessage();
+                if (warned.add(m)) {
+                    java.util.logging.Logger.getLogger("coffer.jobs").warning(m);
+                }
+            }
+        }
+        return out;
+    }
+
     public JobSpec get(String id) {
         return list().stream().filter(j -> j.id().equals(id)).findFirst()
                 .orElseThrow(() -> new CofferException("no job named \"" + id + "\"", "list them with 'coffer server job list'"));

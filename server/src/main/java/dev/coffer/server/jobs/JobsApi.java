@@ -38,7 +38,7 @@ public final class JobsApi implements ApiHandler.JobsApi {
     @Override
     public Object list(String datastore) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (JobSpec j : store.list()) {
+        for (JobSpec j : store.valid()) {
             if (!j.datastore().equals(datastore)) {
                 continue;
             }
@@ -77,7 +77,7 @@ public final class JobsApi implements ApiHandler.JobsApi {
     }
 
     private JobSpec find(String datastore, String jobId) {
-        for (JobSpec j : store.list()) {
+        for (JobSpec j : store.valid()) {
             if (j.id().equals(jobId) && j.datastore().equals(datastore)) {
                 return j;
             }

@@ -40,6 +40,10 @@ public final class Scheduler implements AutoCloseable {
         return t;
     });
     private ScheduledExecutorService ticker;
+    /** When this scheduler began: what a job without a creation time and without runs counts from. */
+    private final Instant began;
+    /** The last start of each job that ended without a run record (its history could not be written). */
+    private final Map<String, Instant> unrecorded = new ConcurrentHashMap<>();
 
     public Scheduler(Supplier<List<JobSpec>> jobs, Function<String, Datastore> datastores, JobHistory history, Clock clock,
             ZoneId zone) {
@@ -49,6 +53,7 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.zone = zone;
         this.runner = new JobRunner(history, clock, zone);
+        this.began = clock.instant();
     }
 
     /** Marks runs a previous process left unfinished as failed, then ticks every {@code seconds}. */
@@ -75,7 +80,17 @@ public final class Scheduler implements AutoCloseable {
     /** When a job runs next (after its last start or its creation); empty when its schedule never matches again. */
     public Optional<ZonedDateTime> nextRun(JobSpec job) {
         Instant last = history.lastStart(job);
-        Instant from = last != null ? last : job.created() != null ? Instant.parse(job.created()) : clock.instant();
+        Instant attempt = unrecorded.get(job.id());
+        if (attempt != null && (last == null || attempt.isAfter(last))) {
+            last = attempt;
+        }
+        Instant from = last != null ? last : job.created() != null ? Instant.parse(job.created()) : began;
+        Instant now = clock.instant();
+        if (from.isAfter(now)) {
+            // the clock was set back (or the job was created under a clock that ran ahead): count from now,
+            // rather than wait until the clock catches up with a time that has not come
+            from = now;
+        }
         return job.calendar().next(from.atZone(zone));
     }
 
@@ -107,26 +122,40 @@ public final class Scheduler implements AutoCloseable {
     private Future<JobRun> submit(JobSpec job, String trigger) {
         return workers.submit(() -> {
             LOG.info("job " + job.id() + " (" + job.type() + " on " + job.datastore() + ") starts, by " + trigger);
-            JobRun r = runner.run(job, () -> datastores.apply(job.datastore()), trigger);
-            LOG.info("job " + job.id() + " " + r.status() + ": " + r.summary());
-            return r;
+            Instant start = clock.instant();
+            try {
+                JobRun r = runner.run(job, () -> datastores.apply(job.datastore()), trigger);
+                LOG.info("job " + job.id() + " " + r.status() + ": " + r.summary());
+                return r;
+            } catch (RuntimeException | Error e) {
+                // its run could not be recorded (the history cannot be written): said here, and the schedule
+                // goes on from this attempt rather than trying again at every tick
+                unrecorded.put(job.id(), start);
+                LOG.severe("job " + job.id() + " could not run or be recorded: " + e);
+                throw e;
+            }
         });
     }
 
     /** Runs a job now (waiting for one already running on its datastore); returns the finished run. */
     public JobRun runNow(JobSpec job) throws InterruptedException {
         Future<JobRun> f;
-        synchronized (this) {
-            Future<?> running = runningByDatastore.get(job.datastore());
-            if (running != null && !running.isDone()) {
-                try {
-                    running.get();
-                } catch (java.util.concurrent.ExecutionException ignored) {
-                    // its own run record says what went wrong
+        while (true) {
+            Future<?> running;
+            synchronized (this) {
+                running = runningByDatastore.get(job.datastore());
+                if (running == null || running.isDone()) {
+                    f = submit(job, "manual");
+                    runningByDatastore.put(job.datastore(), f);
+                    break;
                 }
             }
-            f = submit(job, "manual");
-            runningByDatastore.put(job.datastore(), f);
+            // waited for outside the lock: meanwhile the scheduler goes on with other datastores
+            try {
+                running.get();
+            } catch (java.util.concurrent.ExecutionException ignored) {
+                // its own run record says what went wrong
+            }
         }
         try {
             return f.get();

@@ -141,6 +141,111 @@ class SchedulerTest {
     }
 
     @Test
+    void aRunNowWaitingForItsDatastoreDoesNotHoldUpJobsOnOthers() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        JobSpec slow = new JobSpec("slow", "slowds", "gc", "*:0/15", null, null, null, null, null, null, null, null,
+                "2026-11-23T10:07:00Z").validate();
+        JobSpec other = job("other", "gc", "*:0/15", "2026-11-23T10:07:00Z");
+        Scheduler s = new Scheduler(() -> List.of(slow, other), n -> {
+            if (n.equals("slowds")) {
+                try {
+                    release.await(); // a long job on that datastore
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return ds;
+        }, history, clock, ZoneOffset.UTC);
+        schedulers.add(s);
+        // threads of their own: the common pool may have a single thread on a small machine
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            runNowWhileBusy(s, slow, release, callers);
+        } finally {
+            release.countDown();
+            callers.shutdownNow();
+        }
+    }
+
+    private void runNowWhileBusy(Scheduler s, JobSpec slow, java.util.concurrent.CountDownLatch release,
+            java.util.concurrent.ExecutorService callers) throws Exception {
+        java.util.concurrent.Future<JobRun> first = callers.submit(() -> run(s, slow));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (history.list("slow", 1).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        // a second run-now on the busy datastore waits for the first ...
+        java.util.concurrent.Future<JobRun> second = callers.submit(() -> run(s, slow));
+        Thread.sleep(300);
+        assertThat(second.isDone()).isFalse();
+        // ... without holding up the schedule of another datastore
+        now.set(Instant.parse("2026-11-23T10:15:00Z"));
+        java.util.concurrent.Future<List<String>> tick = callers.submit(s::tick);
+        assertThat(tick.get(5, java.util.concurrent.TimeUnit.SECONDS)).containsExactly("other");
+        release.countDown();
+        assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("ok");
+        assertThat(second.get(30, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo("ok");
+    }
+
+    private static JobRun run(Scheduler s, JobSpec j) {
+        try {
+            return s.runNow(j);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aJobWithoutCreationTimeRunsAndAClockSetBackDoesNotStopIt() throws Exception {
+        // written by hand without "created": it counts from when the scheduler began (10:07), not from now
+        Scheduler s = scheduler(List.of(job("q", "gc", "*:0/15", null)));
+        now.set(Instant.parse("2026-11-23T10:15:00Z"));
+        assertThat(s.tick()).containsExactly("q");
+        s.awaitIdle(30);
+        // the clock ran years ahead when it last ran, and has been set right since: it runs at its next slot
+        history.write(new JobRun("20300101T000000Z-abcdef", "q", "s1", "gc", "schedule", "2030-01-01T00:00:00Z",
+                "2030-01-01T00:00:01Z", 1000L, "ok", "removed 0 chunks", List.of()));
+        now.set(Instant.parse("2026-11-23T10:20:00Z"));
+        assertThat(s.nextRun(job("q", "gc", "*:0/15", null)).orElseThrow().toInstant())
+                .isEqualTo(Instant.parse("2026-11-23T10:30:00Z"));
+        // a record whose start cannot be read is passed over, not taken for a bad schedule
+        history.write(new JobRun("20300101T000001Z-abcdef", "q", "s1", "gc", "schedule", "not a time", null, null, "ok", "", List.of()));
+        assertThat(s.nextRun(job("q", "gc", "*:0/15", null))).isPresent();
+    }
+
+    @Test
+    void aJobWhoseRunCannotBeRecordedIsNotStartedAgainAtEveryTick() throws Exception {
+        JobHistory broken = new JobHistory(tmp.resolve("history-is-a-file"));
+        Files.writeString(tmp.resolve("history-is-a-file"), "x");
+        Scheduler s = new Scheduler(() -> List.of(job("q", "gc", "*:0/15", "2026-11-23T10:07:00Z")), n -> ds, broken, clock,
+                ZoneOffset.UTC);
+        schedulers.add(s);
+        now.set(Instant.parse("2026-11-23T10:15:00Z"));
+        assertThat(s.tick()).containsExactly("q");
+        s.awaitIdle(30);
+        now.set(Instant.parse("2026-11-23T10:15:15Z"));
+        assertThat(s.tick()).isEmpty();
+        now.set(Instant.parse("2026-11-23T10:30:00Z"));
+        assertThat(s.tick()).containsExactly("q");
+        s.awaitIdle(30);
+    }
+
+    @Test
+    void invalidDefinitionsAreLeftOutAndTheOthersRun() throws Exception {
+        Files.writeString(config.path().resolve(JobStore.FILE), """
+                [{"id":"good","datastore":"s1","type":"gc","schedule":"daily","created":"2026-11-23T10:07:00Z"},
+                 {"id":"nodatastore","type":"gc","schedule":"daily","created":"2026-11-23T10:07:00Z"},
+                 {"id":"../../escape","datastore":"s1","type":"gc","schedule":"daily"},
+                 {"id":"history","datastore":"s1","type":"gc","schedule":"daily"}]
+                """);
+        JobStore store = new JobStore(config);
+        assertThat(store.list()).hasSize(4);
+        assertThat(store.valid()).extracting(JobSpec::id).containsExactly("good");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> job("history", "gc", "daily", null).validate())
+                .hasMessageContaining("reserved");
+    }
+
+    @Test
     void aQuarterHourJobRunsOnTheQuarterAndNotBetween() throws Exception {
         Scheduler s = scheduler(List.of(job("q", "gc", "*:0/15", "2026-11-23T10:07:00Z")));
         assertThat(s.nextRun(job("q", "gc", "*:0/15", "2026-11-23T10:07:00Z")).orElseThrow().toInstant())
