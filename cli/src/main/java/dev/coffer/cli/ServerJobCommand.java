@@ -79,6 +79,16 @@ final class ServerJobCommand extends CommandGroup {
                 m.put("datastore", j.datastore());
                 m.put("type", j.type());
                 m.put("schedule", j.schedule());
+                try {
+                    j.validate();
+                } catch (RuntimeException e) {
+                    // listed, so that it can be seen and removed; the server does not run it
+                    m.put("next-run", "never (not valid: " + e.getMessage() + ")");
+                    m.put("last-run", null);
+                    m.put("last-status", null);
+                    rows.add(m);
+                    continue;
+                }
                 m.put("next-run", s.nextRun(j).map(t -> t.toInstant().toString()).orElse(null));
                 List<JobRun> last = history.runsOf(j, 1);
                 m.put("last-run", last.isEmpty() ? null : last.get(0).start());
@@ -113,14 +123,23 @@ final class ServerJobCommand extends CommandGroup {
         @Override
         public Integer call() {
             ConfigDir dir = config.open();
-            JobSpec job = new JobStore(dir).get(id);
-            var entry = dir.current().datastores().get(job.datastore());
-            if (entry == null) {
-                throw new CofferException("job " + id + " names datastore " + job.datastore() + ", which does not exist");
-            }
+            JobSpec job = new JobStore(dir).get(id).validate();
             JobRun r;
-            try (Datastore ds = Datastore.open(Path.of(entry.path()))) {
-                r = new JobRunner(CofferServer.history(dir), Clock.systemUTC(), ZoneId.systemDefault()).run(job, ds, "manual");
+            Datastore[] opened = new Datastore[1];
+            try {
+                // opened inside the run, so that a datastore that cannot be opened is a recorded failed run too
+                r = new JobRunner(CofferServer.history(dir), Clock.systemUTC(), ZoneId.systemDefault()).run(job, () -> {
+                    var entry = dir.current().datastores().get(job.datastore());
+                    if (entry == null) {
+                        throw new CofferException("job " + id + " names datastore " + job.datastore() + ", which does not exist");
+                    }
+                    opened[0] = Datastore.open(Path.of(entry.path()));
+                    return opened[0];
+                }, "manual");
+            } finally {
+                if (opened[0] != null) {
+                    opened[0].close();
+                }
             }
             r.log().forEach(out()::println);
             out().println(r.status() + ": " + r.summary() + " (" + r.durationMs() + " ms)");

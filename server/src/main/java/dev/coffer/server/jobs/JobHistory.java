@@ -71,8 +71,19 @@ public final class JobHistory {
         try {
             return JobStore.JSON.readValue(Files.readAllBytes(p), JobRun.class);
         } catch (IOException e) {
-            return new JobRun(p.getFileName().toString().replace(".json", ""), p.getParent().getFileName().toString(), null, null,
-                    null, null, null, null, "failed", "the run record is damaged: " + e.getMessage(), List.of());
+            String run = p.getFileName().toString().replace(".json", "");
+            return new JobRun(run, p.getParent().getFileName().toString(), null, null, null, startInName(run), null, null,
+                    "failed", "the run record is damaged: " + e.getMessage(), List.of());
+        }
+    }
+
+    /** The start a run's name holds ({@code yyyyMMdd'T'HHmmss'Z'-…}), as RFC 3339; null when it holds none. */
+    private static String startInName(String run) {
+        try {
+            return java.time.LocalDateTime.parse(run.substring(0, Math.min(run.length(), 16)),
+                    java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")).toInstant(java.time.ZoneOffset.UTC).toString();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

@@ -74,7 +74,13 @@ public final class JobRunner {
         JobRun done = new JobRun(runId, job.id(), job.datastore(), job.type(), trigger, start.toString(),
                 clock.instant().truncatedTo(ChronoUnit.MILLIS).toString(), ms, status, summary, kept);
         history.write(done);
-        history.trim(job.id());
+        try {
+            history.trim(job.id());
+        } catch (RuntimeException e) {
+            // the run is recorded; old records stay until a later run trims them
+            java.util.logging.Logger.getLogger("coffer.jobs").warning("could not trim the history of job " + job.id()
+                    + ": " + e.getMessage());
+        }
         return done;
     }
 

@@ -40,6 +40,14 @@ public record JobSpec(@JsonProperty("id") String id, @JsonProperty("datastore") 
             throw new CofferException("job " + id + ": unknown type \"" + type + "\"", "use verify, gc or prune");
         }
         calendar();
+        if (created != null) {
+            try {
+                java.time.Instant.parse(created);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new CofferException("job " + id + ": created \"" + created + "\" is not an RFC 3339 time",
+                        "write it like 2026-11-24T10:00:00Z, or leave it out");
+            }
+        }
         BackupGroup.validateNamespace(ns == null ? "" : ns);
         if (outdatedAfterDays != null && (outdatedAfterDays < 0 || !type.equals("verify"))) {
             throw new CofferException("job " + id + ": outdated-after-days is for verify jobs, as a number of days");

@@ -53,7 +53,7 @@ public final class JobStore {
             try {
                 out.add(j.validate());
             } catch (RuntimeException e) {
-                String m = "job definition " + (j == null ? "null" : "\"" + j.id() + "\"") + " in " + FILE
+                String m = "job definition \"" + j.id() + "\" in " + FILE
                         + " is not valid and does not run: " + e.getMessage();
                 if (warned.add(m)) {
                     java.util.logging.Logger.getLogger("coffer.jobs").warning(m);
@@ -64,7 +64,7 @@ public final class JobStore {
     }
 
     public JobSpec get(String id) {
-        return list().stream().filter(j -> j.id().equals(id)).findFirst()
+        return list().stream().filter(j -> id.equals(j.id())).findFirst()
                 .orElseThrow(() -> new CofferException("no job named \"" + id + "\"", "list them with 'coffer server job list'"));
     }
 
@@ -76,7 +76,7 @@ public final class JobStore {
                         "list them with 'coffer server datastore list'");
             }
             List<JobSpec> jobs = new ArrayList<>(list());
-            if (jobs.stream().anyMatch(j -> j.id().equals(job.id()))) {
+            if (jobs.stream().anyMatch(j -> job.id().equals(j.id()))) {
                 throw new CofferException("job " + job.id() + " already exists", "remove it first, or choose another id");
             }
             jobs.add(job);
@@ -87,7 +87,7 @@ public final class JobStore {
     public void remove(String id) {
         try (ConfigDir.Lock l = dir.lock()) {
             List<JobSpec> jobs = new ArrayList<>(list());
-            if (!jobs.removeIf(j -> j.id().equals(id))) {
+            if (!jobs.removeIf(j -> id.equals(j.id()))) {
                 throw new CofferException("no job named \"" + id + "\"");
             }
             write(jobs);

@@ -80,11 +80,12 @@ public final class Scheduler implements AutoCloseable {
     /** When a job runs next (after its last start or its creation); empty when its schedule never matches again. */
     public Optional<ZonedDateTime> nextRun(JobSpec job) {
         Instant last = history.lastStart(job);
+        Instant created = job.created() != null ? Instant.parse(job.created()) : null;
         Instant attempt = unrecorded.get(job.id());
-        if (attempt != null && (last == null || attempt.isAfter(last))) {
-            last = attempt;
+        if (attempt != null && (last == null || attempt.isAfter(last)) && (created == null || !attempt.isBefore(created))) {
+            last = attempt; // an attempt of an earlier job of that id does not count
         }
-        Instant from = last != null ? last : job.created() != null ? Instant.parse(job.created()) : began;
+        Instant from = last != null ? last : created != null ? created : began;
         Instant now = clock.instant();
         if (from.isAfter(now)) {
             // the clock was set back (or the job was created under a clock that ran ahead): count from now,

@@ -174,6 +174,7 @@ class SchedulerTest {
         while (history.list("slow", 1).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
+        assertThat(history.list("slow", 1)).as("the first run has begun").hasSize(1);
         // a second run-now on the busy datastore waits for the first ...
         java.util.concurrent.Future<JobRun> second = callers.submit(() -> run(s, slow));
         Thread.sleep(300);
@@ -236,13 +237,33 @@ class SchedulerTest {
                 [{"id":"good","datastore":"s1","type":"gc","schedule":"daily","created":"2026-11-23T10:07:00Z"},
                  {"id":"nodatastore","type":"gc","schedule":"daily","created":"2026-11-23T10:07:00Z"},
                  {"id":"../../escape","datastore":"s1","type":"gc","schedule":"daily"},
-                 {"id":"history","datastore":"s1","type":"gc","schedule":"daily"}]
+                 {"id":"history","datastore":"s1","type":"gc","schedule":"daily"},
+                 {"id":"badtime","datastore":"s1","type":"gc","schedule":"daily","created":"yesterday"},
+                 {"type":"gc","schedule":"daily"}]
                 """);
         JobStore store = new JobStore(config);
-        assertThat(store.list()).hasSize(4);
+        assertThat(store.list()).hasSize(6);
         assertThat(store.valid()).extracting(JobSpec::id).containsExactly("good");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> job("history", "gc", "daily", null).validate())
                 .hasMessageContaining("reserved");
+        // one without an id can still be told apart from the others by the administrator's commands
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.get("nosuch")).hasMessageContaining("no job named");
+        store.remove("badtime");
+        assertThat(store.list()).hasSize(5);
+    }
+
+    @Test
+    void aDamagedRunRecordBelongsToTheTimeItsNameGives() throws Exception {
+        // a damaged record of an earlier job of that id, before the present job was created
+        Files.createDirectories(history.dir().resolve("q"));
+        Files.writeString(history.dir().resolve("q/20261101T000000Z-abcdef.json"), "{not json");
+        JobSpec q = job("q", "gc", "*:0/15", "2026-11-23T10:07:00Z");
+        assertThat(history.list("q", 10)).hasSize(1).allSatisfy(r -> {
+            assertThat(r.status()).isEqualTo("failed");
+            assertThat(r.start()).isEqualTo("2026-11-01T00:00:00Z");
+        });
+        assertThat(history.runsOf(q, 10)).isEmpty();
+        assertThat(scheduler(List.of(q)).nextRun(q).orElseThrow().toInstant()).isEqualTo(Instant.parse("2026-11-23T10:15:00Z"));
     }
 
     @Test

@@ -66,11 +66,10 @@ public final class Prune {
         for (SnapshotRef r : list) {
             if (ds.isProtected(r)) {
                 prot.add(r);
-            } else {
-                Verifier.State st = Verifier.state(ds, r);
-                if (st != null && !st.state().equals("ok")) {
-                    failed.add(r);
-                }
+            } else if (lastVerifyFailed(ds, r) && indexesReadable(ds, r)) {
+                // a damaged snapshot that may still restore much: kept. One whose indexes cannot be read restores
+                // nothing and would stop every garbage collection: the rules decide about it as before
+                failed.add(r);
             }
         }
         List<Decision> plan = plan(list, prot, failed, rules, zone);
@@ -83,14 +82,16 @@ public final class Prune {
                 }
                 try {
                     ds.forgetSnapshot(d.snapshot());
-                    removed++;
-                    forgotten.accept(d.snapshot());
                 } catch (SnapshotNotFoundException e) {
-                    removed++; // gone already: what the prune wanted
-                    forgotten.accept(d.snapshot());
+                    // gone already: what the prune wanted
                 } catch (RuntimeException e) {
-                    failures.put(d.snapshot(), e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                    if (ds.snapshots(group).contains(d.snapshot())) {
+                        failures.put(d.snapshot(), e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                        continue;
+                    } // else gone, though something after the removal failed (syncing its directory)
                 }
+                removed++;
+                forgotten.accept(d.snapshot());
             }
         }
         return new Result(plan, removed, failures);
@@ -100,6 +101,25 @@ public final class Prune {
     }
 
     private Prune() {
+    }
+
+    /** Whether the snapshot's last verify failed: its {@code verify.json} says so, or cannot be read. */
+    private static boolean lastVerifyFailed(Datastore ds, SnapshotRef r) {
+        try {
+            Verifier.State st = Verifier.state(ds, r);
+            return st != null && !st.state().equals("ok");
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    private static boolean indexesReadable(Datastore ds, SnapshotRef r) {
+        try {
+            SnapshotIndexes.load(ds, r);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     public static List<Decision> plan(List<SnapshotRef> snapshots, Set<SnapshotRef> protectedOnes, Rules rules, ZoneId zone) {

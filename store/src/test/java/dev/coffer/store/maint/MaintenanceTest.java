@@ -123,6 +123,17 @@ class MaintenanceTest {
         assertThat(r.removed()).isEqualTo(2);
         assertThat(gone).containsExactly(s.get(0), s.get(2));
         assertThat(ds.snapshots(g)).containsExactly(s.get(1), s.get(3), s.get(4));
+        // a failed snapshot whose indexes cannot be read restores nothing and would stop every collection: the
+        // rules decide about it like any other
+        SnapshotRef unreadable = snapshot("p", List.of(a));
+        ds.writeSnapshotSideFile(unreadable, Verifier.STATE_FILE,
+                "{\"state\":\"failed\",\"time\":\"2026-11-24T00:00:00Z\"}".getBytes(StandardCharsets.UTF_8));
+        Path index = ds.root().resolve(unreadable.group().type()).resolve(unreadable.group().id())
+                .resolve(unreadable.timeString()).resolve("disk.img.cidx");
+        Files.write(index, new byte[] {1, 2, 3});
+        Prune.Result after = Prune.run(ds, g, lastOne, java.time.ZoneOffset.UTC, true, x -> { });
+        assertThat(after.plan()).extracting(d -> d.keep() ? d.reason() : "remove")
+                .containsExactly("protected", "remove", Prune.FAILED_VERIFY, "keep-last");
         // negative counts are refused outright (one used to make every snapshot go)
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Prune.Rules(-1, 0, 0, 0, 0, 0))
                 .hasMessageContaining("cannot be negative");
