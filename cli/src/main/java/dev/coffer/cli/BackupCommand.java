@@ -140,6 +140,16 @@ final class BackupCommand implements Callable<Integer> {
             if (!quiet) {
                 summary(out, result, mode);
             }
+            long unreadable = stats.unreadable.get();
+            if (unreadable > 0) {
+                // the snapshot is saved, but it is not the whole source: a script must see that
+                err.println("coffer: error: snapshot " + result.snapshot().name() + " was saved, but " + unreadable
+                        + (unreadable == 1 ? " file or directory could not be read and is"
+                                : " files or directories could not be read and are")
+                        + " missing from it (the warnings above name them)");
+                err.println("hint: give the backup the rights to read them, or --exclude them");
+                return Main.FAILED;
+            }
         }
         return Main.OK;
     }

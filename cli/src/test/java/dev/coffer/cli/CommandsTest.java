@@ -25,6 +25,30 @@ class CommandsTest {
     }
 
     @Test
+    void aBackupMissingAFileItCouldNotReadSavesTheRestAndExitsOne() throws Exception {
+        // /proc/sys/vm/compact_memory is write-only: not even root can open it for reading
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(Path.of("/proc/sys/vm/compact_memory")),
+                "this kernel has no /proc/sys/vm/compact_memory");
+        String repo = tmp.resolve("ds").toString();
+        Cli.Result b = Cli.run("backup", "vm.cfar:/proc/sys/vm", "--crypt-mode", "none", "--backup-id", "vm",
+                "--repository", repo, "--quiet");
+        assertThat(b.code()).as(b.toString()).isEqualTo(1);
+        assertThat(b.err()).contains("coffer: warning: cannot open /proc/sys/vm/compact_memory: ")
+                .containsPattern("coffer: error: snapshot host/vm/\\S+ was saved, but [1-9][0-9]* (file or directory|files or "
+                        + "directories) could not be read and (is|are) missing from it")
+                .contains("hint: give the backup the rights to read them, or --exclude them")
+                .doesNotContain("Exception");
+        // the rest is in the snapshot
+        Cli.Result ls = Cli.run("ls", "latest", "vm.cfar", "--repository", repo);
+        assertThat(ls.code()).as(ls.toString()).isZero();
+        assertThat(ls.out()).contains("swappiness").doesNotContain("compact_memory");
+        // left out by the user, it is no error
+        Cli.Result excluded = Cli.run("backup", "vm.cfar:/proc/sys/vm", "--crypt-mode", "none", "--backup-id", "vm",
+                "--repository", repo, "--quiet", "--exclude", "compact_memory", "--exclude", "drop_caches");
+        assertThat(excluded.code()).as(excluded.toString()).isZero();
+    }
+
+    @Test
     void forgetRemovesExactlyOneSnapshot() throws Exception {
         Path src = tmp.resolve("src");
         Trees.write(src.resolve("f"), "x".getBytes(StandardCharsets.UTF_8));

@@ -4,6 +4,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters of one backup, updated from several threads. */
 public final class BackupStats {
+    /**
+     * Files and directories that exist but could not be read, so the snapshot lacks them (or, for a
+     * directory, its contents). Not counted: entries that vanished while the backup ran.
+     */
+    public final AtomicLong unreadable = new AtomicLong();
     /** Bytes of file and image content read. */
     public final AtomicLong bytesRead = new AtomicLong();
     /** Bytes handed to the chunkers (content plus archive metadata). */

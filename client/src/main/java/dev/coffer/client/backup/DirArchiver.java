@@ -60,6 +60,12 @@ final class DirArchiver {
         }
     }
 
+    /** A file or directory that exists but could not be read: a warning, and counted ({@link BackupStats#unreadable}). */
+    private void unreadable(String message) {
+        stats.unreadable.incrementAndGet();
+        warn.accept(message);
+    }
+
     /** Turns on metadata change detection against a previous snapshot of this archive. */
     void reuseFrom(PayloadReuse r) {
         this.reuse = r;
@@ -75,13 +81,17 @@ final class DirArchiver {
         stats.directories.incrementAndGet();
         for (TreeScanner.Item item; (item = scanner.next()) != null; ) {
             if (item.problem() != null) {
-                warn.accept(item.problem());
+                if (item.vanished()) {
+                    warn.accept(item.problem()); // gone while the backup ran: nothing was lost
+                } else {
+                    unreadable(item.problem());
+                }
                 continue;
             }
             try {
                 entry(item);
             } catch (FsException e) {
-                warn.accept("cannot read " + BytePaths.display(item.path()) + ": " + e.getMessage());
+                unreadable("cannot read " + BytePaths.display(item.path()) + ": " + e.getMessage());
             }
         }
         long size = payload.position();
@@ -161,7 +171,11 @@ final class DirArchiver {
         try {
             fd = Posix.openRead(path);
         } catch (FsException e) {
-            warn.accept("cannot open " + BytePaths.display(path) + ": " + e.getMessage());
+            if (e.errno() == FsException.ENOENT) {
+                warn.accept(BytePaths.display(path) + " vanished while the backup ran; left out");
+            } else {
+                unreadable("cannot open " + BytePaths.display(path) + ": " + e.getMessage());
+            }
             return true;
         }
         Stat opened;
@@ -174,7 +188,7 @@ final class DirArchiver {
             }
         } catch (FsException e) {
             Posix.close(fd);
-            warn.accept("cannot read " + BytePaths.display(path) + ": " + e.getMessage());
+            unreadable("cannot read " + BytePaths.display(path) + ": " + e.getMessage());
             return true;
         }
         boolean same = opened.inode() == st.inode() && opened.dev() == st.dev();

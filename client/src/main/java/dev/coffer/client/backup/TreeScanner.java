@@ -35,7 +35,7 @@ final class TreeScanner implements AutoCloseable {
      *
      * @param linkTarget a symlink's target, read by the scanner; null for other types
      */
-    record Item(byte[] path, byte[] rel, Stat stat, byte[] linkTarget, String problem) {
+    record Item(byte[] path, byte[] rel, Stat stat, byte[] linkTarget, String problem, boolean vanished) {
     }
 
     /** Ends the queue; compared by identity, so an instance of its own (not the shared empty list). */
@@ -127,11 +127,11 @@ final class TreeScanner implements AutoCloseable {
                             target = Posix.readlink(e.path());
                         } catch (FsException x) {
                             add(new Item(null, null, null, null, "cannot read " + BytePaths.display(e.path()) + ": "
-                                    + x.getMessage()));
+                                    + x.getMessage(), x.errno() == FsException.ENOENT));
                             return true;
                         }
                     }
-                    add(new Item(e.path(), e.relativePath(), e.stat(), target, null));
+                    add(new Item(e.path(), e.relativePath(), e.stat(), target, null, false));
                     return true;
                 }
 
@@ -142,7 +142,8 @@ final class TreeScanner implements AutoCloseable {
                         // in it); an entry that cannot be stat'ed never was (it is left out)
                         boolean directory = java.util.Arrays.equals(rel, lastVisited);
                         add(new Item(null, null, null, null, error.getMessage()
-                                + (directory ? "; the directory is stored without its contents" : "; left out of the backup")));
+                                + (directory ? "; the directory is stored without its contents" : "; left out of the backup"),
+                                error.errno() == FsException.ENOENT));
                     }
                 }
             });
