@@ -106,8 +106,8 @@ final class BackupCommand implements Callable<Integer> {
         if (rate != null && !(rate > 0 && rate <= 1e6)) {
             throw new ParameterException(spec.commandLine(), "--rate must be a positive number of MB/s, not " + rate);
         }
-        int average = parseSize(chunkSize);
-        BackupGroup group = new BackupGroup(ns, backupType, backupId != null ? backupId : hostname());
+        int average = Usage.check(spec, () -> parseSize(chunkSize));
+        BackupGroup group = Usage.check(spec, () -> new BackupGroup(ns, backupType, backupId != null ? backupId : hostname()));
         boolean existed = Files.isDirectory(java.nio.file.Path.of(repo.location()));
         // a key file that exists is read before anything is created; a missing default one is made only for a
         // datastore without encrypted snapshots (below)

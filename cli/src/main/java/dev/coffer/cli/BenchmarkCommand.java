@@ -175,7 +175,7 @@ final class BenchmarkCommand implements Callable<Integer> {
                 m.put("reference-mbps", ref);
                 list.add(m);
             }
-            Output.json(out, Map.of("aead-provider", Providers.aeadProviderName(), "cores-used", 1, "kernels", list));
+            Output.json(out, Output.ordered("aead-provider", Providers.aeadProviderName(), "cores-used", 1, "kernels", list));
             return;
         }
         out.println("AEAD provider: " + Providers.aeadProviderName() + "; one core; 4 MiB buffers (half text, half random)");

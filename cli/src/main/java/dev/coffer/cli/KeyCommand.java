@@ -384,6 +384,10 @@ final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() throws java.io.IOException {
+            if (bits < 3072 || bits > 16384) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--bits " + bits + ": a master key has 3072 to 16384 bits; 4096 is the default");
+            }
             java.nio.file.Path pub = dir.resolve("master-public.pem");
             java.nio.file.Path priv = dir.resolve("master-private.pem");
             if (java.nio.file.Files.exists(pub) || java.nio.file.Files.exists(priv)) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Listing output: an aligned table for people, JSON for scripts. */
 final class Output {
@@ -49,5 +50,14 @@ final class Output {
             }
             out.println(sb);
         }
+    }
+
+    /** A map of the given key-value pairs in the order given, so that JSON output keeps its key order from run to run. */
+    static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
     }
 }

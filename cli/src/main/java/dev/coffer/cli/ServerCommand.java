@@ -211,8 +211,8 @@ final class ServerCommand extends CommandGroup {
 
         @Override
         public Integer call() {
+            Usage.check(spec, () -> dev.coffer.server.auth.AuthId.checkName("user", name));
             ConfigDir dir = config.open();
-            dev.coffer.server.auth.AuthId.checkName("user", name);
             char[] pw = newPassword(name);
             try {
                 new ServerAdmin(dir).addUser(name, pw);
@@ -252,7 +252,7 @@ final class ServerCommand extends CommandGroup {
         public Integer call() {
             ServerConfig c = config.open().current();
             List<Map<String, Object>> rows = new ArrayList<>();
-            c.users().forEach((n, u) -> rows.add(Map.of("name", n, "created", String.valueOf(u.created()))));
+            c.users().forEach((n, u) -> rows.add(Output.ordered("name", n, "created", String.valueOf(u.created()))));
             list(format, rows, m -> m.get("name"));
             return Main.OK;
         }
@@ -305,7 +305,7 @@ final class ServerCommand extends CommandGroup {
         @Override
         public Integer call() {
             List<Map<String, Object>> rows = new ArrayList<>();
-            config.open().current().tokens().forEach((n, t) -> rows.add(Map.of("tokenid", n, "created", String.valueOf(t.created()))));
+            config.open().current().tokens().forEach((n, t) -> rows.add(Output.ordered("tokenid", n, "created", String.valueOf(t.created()))));
             list(format, rows, m -> m.get("tokenid"));
             return Main.OK;
         }
@@ -344,6 +344,11 @@ final class ServerCommand extends CommandGroup {
 
         @Override
         public Integer call() {
+            Usage.check(spec, () -> {
+                dev.coffer.server.auth.AclPath.parse(path);
+                dev.coffer.server.auth.Role.parse(role);
+                dev.coffer.server.auth.AuthId.parse(authid);
+            });
             new ServerAdmin(config.open()).setAcl(path, role, authid);
             out().println("granted " + role + " on " + path + " to " + authid);
             return Main.OK;
@@ -358,7 +363,7 @@ final class ServerCommand extends CommandGroup {
         @Override
         public Integer call() {
             List<Map<String, Object>> rows = new ArrayList<>();
-            config.open().current().acl().forEach(e -> rows.add(Map.of("path", e.path(), "role", e.role(), "authid", e.authid())));
+            config.open().current().acl().forEach(e -> rows.add(Output.ordered("path", e.path(), "role", e.role(), "authid", e.authid())));
             list(format, rows, m -> m.get("path") + "  " + m.get("role") + "  " + m.get("authid"));
             return Main.OK;
         }

@@ -49,6 +49,29 @@ class CommandsTest {
     }
 
     @Test
+    void argumentValuesRefusedByTheCodeThatUsesThemAreUsageErrors() throws Exception {
+        Path src = tmp.resolve("src");
+        Trees.write(src.resolve("f"), "x".getBytes(StandardCharsets.UTF_8));
+        String repo = tmp.resolve("ds").toString();
+        String[][] usage = {
+            {"backup", "a.cfar:" + src, "--crypt-mode", "none", "--repository", repo, "--ns", "bad ns"},
+            {"backup", "a.cfar:" + src, "--crypt-mode", "none", "--repository", repo, "--backup-type", "weird"},
+            {"backup", "a.cfar:" + src, "--crypt-mode", "none", "--repository", repo, "--chunk-size", "3M"},
+            {"key", "create-master-key", "--bits", "1000", "--output-dir", tmp.resolve("mk").toString()},
+            {"server", "user", "add", "b a d", "--config-dir", tmp.resolve("cfg").toString()},
+            {"server", "acl", "set", "/datastore/x", "Bogus", "alice", "--config-dir", tmp.resolve("cfg").toString()},
+        };
+        for (String[] args : usage) {
+            Cli.Result r = Cli.run(args);
+            assertThat(r.code()).as(String.join(" ", args) + "\n" + r).isEqualTo(2);
+            assertThat(r.err()).doesNotContain("Exception");
+        }
+        // nothing was made by any of them
+        assertThat(tmp.resolve("ds")).doesNotExist();
+        assertThat(tmp.resolve("mk")).doesNotExist();
+    }
+
+    @Test
     void forgetRemovesExactlyOneSnapshot() throws Exception {
         Path src = tmp.resolve("src");
         Trees.write(src.resolve("f"), "x".getBytes(StandardCharsets.UTF_8));
