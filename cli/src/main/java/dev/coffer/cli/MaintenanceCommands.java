@@ -209,6 +209,10 @@ final class MaintenanceCommands {
                 BackupGroup g = new BackupGroup(ns, parts[0], parts[1]);
                 Prune.Result result = r.prune(g, rules, ZoneId.systemDefault(), dryRun);
                 List<Prune.Decision> plan = result.plan();
+                if (plan.isEmpty()) { // a typo in a cron line must not pass for a prune that found nothing to do
+                    throw new dev.coffer.core.CofferException("no snapshots of group " + g + " in " + r.location(),
+                            "check TYPE/ID (and --ns) against 'coffer snapshots'");
+                }
                 int toRemove = 0;
                 for (Prune.Decision d : plan) {
                     String error = result.failures().get(d.snapshot());

@@ -189,6 +189,10 @@ class MaintenanceTest {
         assertThat(negative.code()).isEqualTo(2);
         assertThat(negative.err()).contains("cannot be negative");
         assertThat(snapshots()).hasSize(2);
+        // a group that has no snapshots is a mistake, not a prune with nothing to do
+        Cli.Result typo = Cli.run(repo("prune", "host/aa", "--keep-last", "1"));
+        assertThat(typo.code()).isEqualTo(1);
+        assertThat(typo.err()).contains("no snapshots of group host/aa in ");
         ok(repo("snapshot", "unprotect", oldest));
         ok(repo("snapshot", "forget", oldest));
     }
