@@ -10,8 +10,6 @@ import dev.coffer.store.maint.Prune;
 import dev.coffer.store.maint.Verifier;
 import java.nio.file.Path;
 import java.time.ZoneId;
-import java.util.HashSet;
-import java.util.Set;
 import java.time.Instant;
 import java.util.List;
 

@@ -16,10 +16,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 
 /** Runs one job on an open datastore and records the run, its outcome and its log in the history. Never throws. */
 public final class JobRunner {
