@@ -10,7 +10,9 @@ import dev.coffer.core.CofferException;
 import java.io.Console;
 import java.nio.file.Path;
 import java.util.Locale;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code --repository} / {@code COFFER_REPOSITORY}, and for a server {@code --fingerprint} / {@code COFFER_FINGERPRINT}. */
 final class RepoOptions {
@@ -23,6 +25,10 @@ final class RepoOptions {
             description = "Expected SHA-256 fingerprint of the server's certificate (env COFFER_FINGERPRINT; default: "
                     + "the one remembered in ~/.config/coffer/fingerprints, or ask on first use)")
     String fingerprint;
+
+    /** The command these options belong to: a malformed --repository URL is a usage error of it. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     String location() {
         if (repository != null) {
@@ -55,7 +61,7 @@ final class RepoOptions {
     }
 
     private RemoteRepository remote() {
-        RemoteUrl url = RemoteUrl.parse(location());
+        RemoteUrl url = command == null ? RemoteUrl.parse(location()) : Usage.check(command, () -> RemoteUrl.parse(location()));
         String fp = fingerprint != null ? fingerprint : Env.get(Env.FINGERPRINT);
         Fingerprints known = new Fingerprints(Env.configDir().resolve("fingerprints"));
         ServerClient.TrustPrompt prompt = Terminal.isInteractive() ? RepoOptions::askTrust : null;

@@ -60,6 +60,8 @@ class CommandsTest {
             {"key", "create-master-key", "--bits", "1000", "--output-dir", tmp.resolve("mk").toString()},
             {"server", "user", "add", "b a d", "--config-dir", tmp.resolve("cfg").toString()},
             {"server", "acl", "set", "/datastore/x", "Bogus", "alice", "--config-dir", tmp.resolve("cfg").toString()},
+            {"snapshots", "--repository", "https://"},
+            {"snapshots", "--repository", "https://h:99999/x"},
         };
         for (String[] args : usage) {
             Cli.Result r = Cli.run(args);
