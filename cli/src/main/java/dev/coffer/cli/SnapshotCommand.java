@@ -23,16 +23,9 @@ final class SnapshotCommand implements Runnable {
     }
 
     @Command(name = "forget", mixinStandardHelpOptions = true,
-            description = "Remove a snapshot (not a protected one). Its chunks stay until garbage collection.")
+            description = "Remove a snapshot (not a protected one); TYPE/ID and latest name the newest one, and the "
+                    + "snapshot removed is named in the output. Its chunks stay until garbage collection.")
     static final class Forget extends OnSnapshot {
-        @Override
-        void check() {
-            if (snapshot.split("/").length != 3) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "forget takes a full TYPE/ID/TIME, not '" + snapshot + "'");
-            }
-        }
-
         @Override
         void run(dev.coffer.client.repo.Repository r, SnapshotRef ref) {
             r.forget(ref);

@@ -96,7 +96,22 @@ class CommandsTest {
         Cli.Result again = Cli.run("snapshot", "forget", first, "--repository", repo);
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.err()).contains("snapshot " + first + " not found");
-        assertThat(Cli.run("snapshot", "forget", "host/two", "--repository", repo).code()).isEqualTo(2);
+        // the short forms of the contract: TYPE/ID is the group's newest, latest the datastore's; each is named
+        assertThat(Cli.run("backup", "a.cfar:" + src, "--crypt-mode", "none", "--backup-id", "three", "--repository", repo,
+                "--quiet").code()).isZero();
+        String two = left.get(0).get("snapshot").asText();
+        Cli.Result byGroup = Cli.run("snapshot", "forget", "host/two", "--repository", repo);
+        assertThat(byGroup.code()).as(byGroup.toString()).isZero();
+        assertThat(byGroup.out()).isEqualTo("forgot snapshot " + two + System.lineSeparator());
+        var rest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Cli.run("snapshots", "--output-format", "json", "--repository", repo).out());
+        assertThat(rest).hasSize(1);
+        String three = rest.get(0).get("snapshot").asText();
+        assertThat(three).startsWith("host/three/");
+        Cli.Result latest = Cli.run("snapshot", "forget", "latest", "--repository", repo);
+        assertThat(latest.code()).as(latest.toString()).isZero();
+        assertThat(latest.out()).contains("forgot snapshot " + three);
+        assertThat(Cli.run("snapshot", "forget", "latest", "--repository", repo).code()).isEqualTo(1);
     }
 
     @Test
