@@ -112,6 +112,26 @@ class RoundTripTest {
         Trees.assertSameTree(src, dst);
     }
 
+    @Test
+    void aTargetThatAlreadyHeldSomethingKeepsItsOwnModeLikeTmp() throws Exception {
+        Path src = tmp.resolve("src-shared");
+        Trees.write(src.resolve("notes.txt"), "restored".getBytes(StandardCharsets.UTF_8));
+        Posix.chmod(BytePaths.of(src.toString()), 0700);
+        ok("key", "create", "--kdf", "none", "--keyfile", keyfile());
+        ok("backup", "s.cfar:" + src, "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        // a shared directory like /tmp: sticky and world-writable, holding another user's file
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Files.writeString(shared.resolve("someone-elses"), "keep");
+        Posix.chmod(BytePaths.of(shared.toString()), 01777);
+        ok("restore", "latest", "s.cfar", shared.toString(), "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        assertThat(Files.readString(shared.resolve("notes.txt"))).isEqualTo("restored");
+        assertThat(Posix.lstat(BytePaths.of(shared.toString())).mode() & 07777).as("the target's own mode").isEqualTo(01777);
+        // a new directory gets the archive root's
+        Path fresh = tmp.resolve("fresh");
+        ok("restore", "latest", "s.cfar", fresh.toString(), "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+        assertThat(Posix.lstat(BytePaths.of(fresh.toString())).mode() & 07777).isEqualTo(0700);
+    }
+
     /** Files and directories in the permission patterns a umask or a default ACL could spoil. */
     private static Path modeTree(Path src) throws Exception {
         List<Integer> fileModes = new ArrayList<>(List.of(0644, 0755, 0666, 0600, 0444, 0640, 0777, 0604));
@@ -356,6 +376,15 @@ class RoundTripTest {
         return img;
     }
 
+    /** Opens {@code device} exclusively, as a mount does: others' exclusive opens then fail with EBUSY. */
+    private static int holdExclusively(String device) {
+        return dev.coffer.client.fs.Posix.openDeviceExclusive(device.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void release(int fd) {
+        dev.coffer.client.fs.Posix.close(fd);
+    }
+
     /** A loop block device over {@code backing} (the test is skipped where none can be set up); detach it after. */
     private static String attachLoop(Path backing) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Trees.isRoot(), "loop devices need root");
@@ -374,16 +403,50 @@ class RoundTripTest {
         Files.write(backing, old);
         String dev = attachLoop(backing);
         try {
-            ok("restore", "latest", "disk.img", dev, "--repository", repo(), "--keyfile", keyfile(), "--quiet");
+            // through a symlink, as /dev/mapper/… and /dev/disk/by-id/… names are, and with --overwrite: the
+            // device is written, the link stays (it used to be replaced by a file in /dev)
+            Path link = tmp.resolve("disk-by-name");
+            Files.createSymbolicLink(link, Path.of(dev));
+            ok("restore", "latest", "disk.img", link.toString(), "--overwrite", "--repository", repo(), "--keyfile",
+                    keyfile(), "--quiet");
+            assertThat(Files.isSymbolicLink(link)).isTrue();
             byte[] onDevice = Files.readAllBytes(backing);
             byte[] expected = Files.readAllBytes(img);
             assertThat(java.util.Arrays.copyOf(onDevice, expected.length)).isEqualTo(expected); // the zeros included
             assertThat(java.util.Arrays.copyOfRange(onDevice, expected.length, onDevice.length))
                     .as("the device beyond the image is left alone")
                     .isEqualTo(java.util.Arrays.copyOfRange(old, expected.length, old.length));
+            // a device in use (mounted, or held exclusively as here) is refused
+            int held = holdExclusively(dev);
+            try {
+                Cli.Result busy = Cli.run("restore", "latest", "disk.img", dev, "--repository", repo(), "--keyfile", keyfile());
+                assertThat(busy.code()).as(busy.toString()).isEqualTo(1);
+                assertThat(busy.err()).contains("block device " + dev + " is in use (mounted, or held open by another "
+                        + "program); nothing was written").contains("hint: unmount it");
+            } finally {
+                release(held);
+            }
         } finally {
             exit("losetup", "-d", dev);
         }
+    }
+
+    @Test
+    void anImageIsNeverRestoredOverAFifoOrACharacterDevice() throws Exception {
+        backUpMixedImage();
+        Path fifo = tmp.resolve("pipe");
+        assertThat(exit("mkfifo", fifo.toString())).isZero();
+        Cli.Result r = Cli.run("restore", "latest", "disk.img", fifo.toString(), "--overwrite", "--repository", repo(),
+                "--keyfile", keyfile());
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains("restore target " + fifo + " is a fifo; nothing was written")
+                .contains("hint: an image restores to a file or a block device");
+        assertThat(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                .isOther()).as("the FIFO is still there").isTrue();
+        Cli.Result nul = Cli.run("restore", "latest", "disk.img", "/dev/null", "--overwrite", "--repository", repo(),
+                "--keyfile", keyfile());
+        assertThat(nul.code()).isEqualTo(1);
+        assertThat(nul.err()).contains("/dev/null is a char device");
     }
 
     @Test

@@ -378,6 +378,14 @@ public final class Posix {
     }
 
     /**
+     * Opens a block device for writing, exclusively: Linux refuses (EBUSY) a device that is mounted or that
+     * another program holds open exclusively. Follows symlinks (/dev/mapper/…, /dev/disk/by-id/…).
+     */
+    public static int openDeviceExclusive(byte[] path) {
+        return open(path, O_WRONLY | O_CLOEXEC | O_EXCL, 0, "open for writing");
+    }
+
+    /**
      * Creates (or, unless {@code exclusive}, opens) a file for writing, never through a final symlink.
      *
      * @param mode permission bits for a new file, reduced by the umask

@@ -165,7 +165,8 @@ public final class RestoreEngine implements AutoCloseable {
             // nobody else reads into it while it fills; the archive's mode is set when all is restored
             Posix.chmod(target, 0700);
         }
-        created = NewEntries.in(target, !targetExists || isEmptyDirectory(target));
+        boolean freshTarget = !targetExists || isEmptyDirectory(target);
+        created = NewEntries.in(target, freshTarget);
 
         Set<String> dirs = new HashSet<>();
         Map<String, FileEntry> linkSources = new HashMap<>(); // files of linkTargets, restored or not
@@ -189,6 +190,12 @@ public final class RestoreEngine implements AutoCloseable {
         }
         for (int i = dirsToFinish.size() - 1; i >= 0; i--) {
             ArchiveEntry d = dirsToFinish.get(i);
+            if (d.path().length == 0 && !freshTarget && !o.overwrite()) {
+                // a directory that held something before keeps its owner, mode and times: restoring into /tmp as
+                // root must not take its sticky bit, nor fail on a shared directory the user does not own. A new
+                // or empty one (made for the restore) gets the archive root's, and so does any with --overwrite
+                continue;
+            }
             byte[] dest = d.path().length == 0 ? target : BytePaths.join(target, d.path());
             applyMeta(dest, d.meta(), false, dirsMade.get(i)); // the target, or one found there, may predate it
         }
@@ -1031,6 +1038,30 @@ public final class RestoreEngine implements AutoCloseable {
                 + e.getMessage(), hint, e);
     }
 
+    /**
+     * What an image restore finds at its target: null when nothing is there; for a symlink, BLOCK_DEVICE when
+     * it leads to one (device names such as /dev/mapper/… are symlinks), otherwise SYMLINK.
+     */
+    private static FileType targetType(byte[] target) {
+        Stat st;
+        try {
+            st = Posix.lstat(target);
+        } catch (FsException e) {
+            if (e.errno() == FsException.ENOENT) {
+                return null;
+            }
+            throw e;
+        }
+        if (st.fileType() != FileType.SYMLINK) {
+            return st.fileType();
+        }
+        try {
+            return Posix.stat(target).fileType() == FileType.BLOCK_DEVICE ? FileType.BLOCK_DEVICE : FileType.SYMLINK;
+        } catch (FsException e) {
+            return FileType.SYMLINK; // dangling, or a loop
+        }
+    }
+
     /** Whether image chunk i is a whole chunk of zeros (restored as a hole in a file). */
     private static boolean isHole(Index index, int i, ChunkId zero) {
         return index.end(i) - index.start(i) == index.fixedChunkSize() && index.id(i).equals(zero);
@@ -1039,37 +1070,43 @@ public final class RestoreEngine implements AutoCloseable {
     private void restoreImage(ArchiveRef archive, byte[] target) {
         Index index = snap.index(archive, "image");
         stats.expectedBytes = index.size();
-        try {
-            Stat st = Posix.lstat(target);
-            if (st.fileType() == FileType.DIRECTORY) {
-                throw new CofferException("restore target " + BytePaths.display(target) + " is a directory",
-                        "an image restores to a file: give a file name as TARGET");
-            }
-            if (!o.overwrite() && st.fileType() != FileType.BLOCK_DEVICE) {
-                throw new CofferException("restore target " + BytePaths.display(target) + " exists; nothing was written",
-                        "use --overwrite to replace it");
-            }
-        } catch (FsException e) {
-            if (e.errno() != FsException.ENOENT) {
-                throw e;
-            }
+        FileType existing = targetType(target);
+        if (existing == FileType.DIRECTORY) {
+            throw new CofferException("restore target " + BytePaths.display(target) + " is a directory",
+                    "an image restores to a file: give a file name as TARGET");
+        }
+        if (existing == FileType.CHAR_DEVICE || existing == FileType.FIFO || existing == FileType.SOCKET) {
+            throw new CofferException("restore target " + BytePaths.display(target) + " is a "
+                    + existing.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "; nothing was written",
+                    "an image restores to a file or a block device");
+        }
+        boolean device = existing == FileType.BLOCK_DEVICE;
+        if (existing != null && !device && !o.overwrite()) {
+            throw new CofferException("restore target " + BytePaths.display(target) + " exists; nothing was written",
+                    "use --overwrite to replace it");
         }
         ChunkId zero = index.chunkCount() > 0 ? snap.codec().idOf(new byte[index.fixedChunkSize()], 0,
                 index.fixedChunkSize()) : null;
-        boolean device;
         boolean replaced = false;
         int fd;
-        try {
-            Stat st = Posix.lstat(target);
-            device = st.fileType() == FileType.BLOCK_DEVICE;
-            if (!device) {
-                Posix.unlink(target);
+        if (device) {
+            try {
+                fd = Posix.openDeviceExclusive(target);
+            } catch (FsException e) {
+                if (e.errno() == FsException.EBUSY) {
+                    throw new CofferException("block device " + BytePaths.display(target) + " is in use (mounted, or "
+                            + "held open by another program); nothing was written",
+                            "unmount it, or stop what holds it, and restore again", e);
+                }
+                throw e;
+            }
+        } else {
+            if (existing != null) {
+                Posix.unlink(target); // a file, or a symlink to anything but a block device: replaced, not followed
                 replaced = true;
             }
-        } catch (FsException e) {
-            device = false;
+            fd = Posix.createFile(target, 0600, true, false);
         }
-        fd = device ? Posix.openWrite(target) : Posix.createFile(target, 0600, true, false);
         if (device) {
             long capacity;
             try {
