@@ -658,8 +658,15 @@ final class KeyCommand implements Runnable {
             try (dev.coffer.client.repo.Repository r = repo.open()) {
                 KeySet keys = key.keys();
                 dev.coffer.store.SnapshotRef ref = snapshot != null
-                        ? dev.coffer.client.snapshot.SnapshotSpec.resolve(r, ns, snapshot) : newestWith(r, keys);
+                        ? dev.coffer.client.snapshot.SnapshotSpec.resolve(r, ns, snapshot) : newestWith(r, ns, keys);
                 var snap = dev.coffer.client.snapshot.OpenSnapshot.open(r, ref, () -> keys);
+                if (snap.body().keyFingerprint() == null) {
+                    // nothing in it was encrypted: it proves nothing about any key
+                    throw new CofferException("snapshot " + ref.name() + " is not encrypted (crypt mode "
+                            + snap.body().cryptMode().cliName() + "): it cannot show that key "
+                            + keys.fingerprint().shortForm() + " decrypts anything",
+                            "check a snapshot made with --crypt-mode encrypt, or give none to use the newest made with this key");
+                }
                 int checked = 0;
                 java.util.Random rnd = new java.util.Random();
                 for (var a : snap.body().archives()) {
@@ -685,8 +692,8 @@ final class KeyCommand implements Runnable {
             return Main.OK;
         }
 
-        private static dev.coffer.store.SnapshotRef newestWith(dev.coffer.client.repo.Repository r, KeySet keys) {
-            var all = new java.util.ArrayList<>(r.snapshots(""));
+        private static dev.coffer.store.SnapshotRef newestWith(dev.coffer.client.repo.Repository r, String ns, KeySet keys) {
+            var all = new java.util.ArrayList<>(r.snapshots(ns));
             all.sort((a, b) -> b.time().compareTo(a.time()));
             for (var s : all) {
                 try {

@@ -275,7 +275,13 @@ final class MaintenanceCommands {
                     result = dev.coffer.client.restore.Drill.run(snap, dir,
                             msg -> spec.commandLine().getErr().println("coffer: warning: " + msg));
                 } finally {
-                    dev.coffer.store.AtomicFiles.deleteTree(dir);
+                    try {
+                        dev.coffer.store.AtomicFiles.deleteTree(dir);
+                    } catch (java.io.IOException e) {
+                        // the drill's outcome matters more: it is still recorded and reported below
+                        spec.commandLine().getErr().println("coffer: warning: could not remove the drill's temporary "
+                                + "directory " + dir + " (" + e.getMessage() + "); remove it by hand");
+                    }
                 }
                 dev.coffer.client.restore.Drill.record(r, ref, result, r instanceof LocalRepository);
                 if (!result.passed()) {

@@ -473,6 +473,13 @@ class KeyManagementTest {
         Cli.Result wrong = Cli.run("key", "check", "host/h", "--repository", ds.toString(), "--keyfile", other.toString());
         assertThat(wrong.code()).isEqualTo(1);
         assertThat(wrong.err()).contains("was made with key " + fingerprint(key) + ", this key is " + fingerprint(other));
+        // an unencrypted snapshot proves nothing about a key: it used to print "ok: key … decrypts …"
+        ok(Cli.run("backup", "s.cfar:" + src, "--crypt-mode", "none", "--backup-id", "plain", "--repository", ds.toString(),
+                "--quiet"));
+        Cli.Result plain = Cli.run("key", "check", "host/plain", "--repository", ds.toString(), "--keyfile", key.toString());
+        assertThat(plain.code()).as(plain.toString()).isEqualTo(1);
+        assertThat(plain.out()).doesNotContain("ok:");
+        assertThat(plain.err()).contains("is not encrypted (crypt mode none): it cannot show that key");
     }
 
     @Test

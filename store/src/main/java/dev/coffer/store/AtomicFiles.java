@@ -170,6 +170,21 @@ public final class AtomicFiles {
             return;
         }
         if (attrs.isDirectory()) {
+            // a directory restored read-only (0555) must first let its owner remove what is in it
+            try {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> p = Files.getPosixFilePermissions(path,
+                        LinkOption.NOFOLLOW_LINKS);
+                if (!p.contains(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)
+                        || !p.contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE)
+                        || !p.contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ)) {
+                    p.add(java.nio.file.attribute.PosixFilePermission.OWNER_READ);
+                    p.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+                    p.add(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+                    Files.setPosixFilePermissions(path, p);
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                // not ours, or no POSIX permissions: the removal below says what is wrong
+            }
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(path)) {
                 for (Path entry : entries) {
                     deleteTree(entry);
