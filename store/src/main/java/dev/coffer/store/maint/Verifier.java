@@ -64,7 +64,8 @@ public final class Verifier {
     public record Outcome(SnapshotRef snapshot, boolean ok, long chunks, List<String> errors, boolean skipped) {
     }
 
-    public record State(String state, Instant time) {
+    /** A snapshot's last verify: its state, when, and whether it decrypted the chunks (a verify with a key). */
+    public record State(String state, Instant time, boolean decrypted) {
     }
 
     private final Datastore ds;
@@ -92,17 +93,23 @@ public final class Verifier {
         }
         try {
             JsonNode o = JSON.readTree(b);
-            return new State(o.path("state").asText("failed"), Instant.parse(o.path("time").asText()));
+            return new State(o.path("state").asText("failed"), Instant.parse(o.path("time").asText()),
+                    o.path("decrypted").asBoolean(false));
         } catch (IOException | RuntimeException e) {
-            return new State("failed", Instant.EPOCH);
+            return new State("failed", Instant.EPOCH, false);
         }
     }
 
-    /** Verifies a snapshot unless it was verified ok less than {@code outdatedAfter} ago (null: always). */
+    /**
+     * Verifies a snapshot unless it was verified ok less than {@code outdatedAfter} ago (null: always), by a verify
+     * at least as thorough: a verify that decrypts skips only snapshots that a verify that decrypted found ok, not
+     * those a keyless one did.
+     */
     public Outcome verify(SnapshotRef s, Duration outdatedAfter) {
         if (outdatedAfter != null) {
             State st = state(ds, s);
-            if (st != null && st.state().equals("ok") && st.time().isAfter(Instant.now().minus(outdatedAfter))) {
+            if (st != null && st.state().equals("ok") && st.time().isAfter(Instant.now().minus(outdatedAfter))
+                    && (check == KEYLESS || st.decrypted())) {
                 return new Outcome(s, true, 0, List.of(), true);
             }
         }
@@ -128,6 +135,7 @@ public final class Verifier {
         o.put("state", ok ? "ok" : "failed");
         o.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         o.put("chunks", chunks);
+        o.put("decrypted", check != KEYLESS);
         errors.forEach(o.putArray("errors")::add);
         try {
             ds.writeSnapshotSideFile(s, STATE_FILE, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));

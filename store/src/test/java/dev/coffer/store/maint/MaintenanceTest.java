@@ -140,6 +140,28 @@ class MaintenanceTest {
     }
 
     @Test
+    void aVerifyThatDecryptsDoesNotSkipWhatOnlyAKeylessOneFoundOk() {
+        ChunkId a = store("a");
+        SnapshotRef s = snapshot("v", List.of(a));
+        java.time.Duration week = java.time.Duration.ofDays(7);
+        assertThat(new Verifier(ds, Verifier.KEYLESS).verify(s, week).skipped()).isFalse();
+        // a keyless verify a moment ago does not stand for one that decrypts
+        java.util.concurrent.atomic.AtomicInteger decrypted = new java.util.concurrent.atomic.AtomicInteger();
+        Verifier.ChunkCheck withKey = (id, blob, mode) -> {
+            decrypted.incrementAndGet();
+            Verifier.KEYLESS.check(id, blob, mode);
+        };
+        Verifier.Outcome first = new Verifier(ds, withKey).verify(s, week);
+        assertThat(first.skipped()).isFalse();
+        assertThat(decrypted.get()).isEqualTo(1);
+        assertThat(Verifier.state(ds, s).decrypted()).isTrue();
+        // one that decrypted does, for both kinds
+        assertThat(new Verifier(ds, withKey).verify(s, week).skipped()).isTrue();
+        assertThat(new Verifier(ds, Verifier.KEYLESS).verify(s, week).skipped()).isTrue();
+        assertThat(decrypted.get()).isEqualTo(1);
+    }
+
+    @Test
     void gcRemovesOnlyUnreferencedOldChunksAndReportsTheMarkSet() throws IOException {
         ChunkId a = store("a");
         ChunkId b = store("b");
