@@ -660,8 +660,8 @@ final class KeyCommand implements Runnable {
                 dev.coffer.store.SnapshotRef ref = snapshot != null
                         ? dev.coffer.client.snapshot.SnapshotSpec.resolve(r, ns, snapshot) : newestWith(r, ns, keys);
                 var snap = dev.coffer.client.snapshot.OpenSnapshot.open(r, ref, () -> keys);
-                if (snap.body().keyFingerprint() == null) {
-                    // nothing in it was encrypted: it proves nothing about any key
+                if (snap.body().cryptMode() != dev.coffer.core.crypto.CryptMode.ENCRYPT) {
+                    // nothing in it was encrypted (sign-only too): it proves nothing about decrypting
                     throw new CofferException("snapshot " + ref.name() + " is not encrypted (crypt mode "
                             + snap.body().cryptMode().cliName() + "): it cannot show that key "
                             + keys.fingerprint().shortForm() + " decrypts anything",
@@ -698,7 +698,7 @@ final class KeyCommand implements Runnable {
             for (var s : all) {
                 try {
                     var b = dev.coffer.client.snapshot.OpenSnapshot.readManifest(r, s).body();
-                    if (keys.fingerprint().equals(b.keyFingerprint())) {
+                    if (b.cryptMode() == dev.coffer.core.crypto.CryptMode.ENCRYPT && keys.fingerprint().equals(b.keyFingerprint())) {
                         return s;
                     }
                 } catch (CofferException e) {

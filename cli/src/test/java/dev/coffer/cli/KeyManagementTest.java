@@ -480,6 +480,15 @@ class KeyManagementTest {
         assertThat(plain.code()).as(plain.toString()).isEqualTo(1);
         assertThat(plain.out()).doesNotContain("ok:");
         assertThat(plain.err()).contains("is not encrypted (crypt mode none): it cannot show that key");
+        // nor does a signed one, made with the key but not encrypted
+        ok(Cli.run("backup", "s.cfar:" + src, "--crypt-mode", "sign-only", "--backup-id", "signed", "--repository",
+                ds.toString(), "--keyfile", key.toString(), "--quiet"));
+        Cli.Result signed = Cli.run("key", "check", "host/signed", "--repository", ds.toString(), "--keyfile", key.toString());
+        assertThat(signed.code()).as(signed.toString()).isEqualTo(1);
+        assertThat(signed.err()).contains("is not encrypted (crypt mode sign-only)");
+        // with no snapshot named, the newest encrypted one made with the key is checked, not the newer signed one
+        Cli.Result newest = ok(Cli.run("key", "check", "--repository", ds.toString(), "--keyfile", key.toString()));
+        assertThat(newest.out()).contains("decrypts host/h/");
     }
 
     @Test

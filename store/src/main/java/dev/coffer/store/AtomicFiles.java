@@ -180,7 +180,8 @@ public final class AtomicFiles {
                     p.add(java.nio.file.attribute.PosixFilePermission.OWNER_READ);
                     p.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
                     p.add(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
-                    Files.setPosixFilePermissions(path, p);
+                    Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class,
+                            LinkOption.NOFOLLOW_LINKS).setPermissions(p);
                 }
             } catch (IOException | UnsupportedOperationException e) {
                 // not ours, or no POSIX permissions: the removal below says what is wrong

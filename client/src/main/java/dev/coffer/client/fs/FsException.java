@@ -15,6 +15,7 @@ public final class FsException extends CofferException {
     public static final int EIO = 5;
     public static final int ENXIO = 6;
     public static final int EBADF = 9;
+    public static final int ENOTBLK = 15;
     public static final int EAGAIN = 11;
     public static final int EACCES = 13;
     public static final int EBUSY = 16;

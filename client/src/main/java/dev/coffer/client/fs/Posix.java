@@ -379,10 +379,25 @@ public final class Posix {
 
     /**
      * Opens a block device for writing, exclusively: Linux refuses (EBUSY) a device that is mounted or that
-     * another program holds open exclusively. Follows symlinks (/dev/mapper/…, /dev/disk/by-id/…).
+     * another program holds open exclusively. Follows symlinks (/dev/mapper/…, /dev/disk/by-id/…). What was
+     * opened is checked on the descriptor: anything but a block device (a link changed meanwhile) is closed
+     * and refused with ENOTBLK. O_NONBLOCK keeps a FIFO put there from blocking the open; for a block device
+     * it changes nothing.
      */
     public static int openDeviceExclusive(byte[] path) {
-        return open(path, O_WRONLY | O_CLOEXEC | O_EXCL, 0, "open for writing");
+        int fd = open(path, O_WRONLY | O_CLOEXEC | O_EXCL | O_NONBLOCK, 0, "open for writing");
+        Stat st;
+        try {
+            st = fstat(fd);
+        } catch (FsException e) {
+            close(fd);
+            throw e;
+        }
+        if (st.fileType() != FileType.BLOCK_DEVICE) {
+            close(fd);
+            throw new FsException("open for writing", path, FsException.ENOTBLK);
+        }
+        return fd;
     }
 
     /**

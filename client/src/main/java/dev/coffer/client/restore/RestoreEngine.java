@@ -1076,9 +1076,13 @@ public final class RestoreEngine implements AutoCloseable {
                     "an image restores to a file: give a file name as TARGET");
         }
         if (existing == FileType.CHAR_DEVICE || existing == FileType.FIFO || existing == FileType.SOCKET) {
-            throw new CofferException("restore target " + BytePaths.display(target) + " is a "
-                    + existing.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + "; nothing was written",
-                    "an image restores to a file or a block device");
+            String what = switch (existing) {
+                case CHAR_DEVICE -> "character device";
+                case FIFO -> "FIFO";
+                default -> "socket";
+            };
+            throw new CofferException("restore target " + BytePaths.display(target) + " is a " + what
+                    + "; nothing was written", "an image restores to a file or a block device");
         }
         boolean device = existing == FileType.BLOCK_DEVICE;
         if (existing != null && !device && !o.overwrite()) {
@@ -1097,6 +1101,10 @@ public final class RestoreEngine implements AutoCloseable {
                     throw new CofferException("block device " + BytePaths.display(target) + " is in use (mounted, or "
                             + "held open by another program); nothing was written",
                             "unmount it, or stop what holds it, and restore again", e);
+                }
+                if (e.errno() == FsException.ENOTBLK) {
+                    throw new CofferException("restore target " + BytePaths.display(target) + " was a block device "
+                            + "and is now something else; nothing was written", "check what it names, and restore again", e);
                 }
                 throw e;
             }
