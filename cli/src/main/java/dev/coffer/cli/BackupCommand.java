@@ -87,11 +87,7 @@ final class BackupCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<ArchiveSpec> specs = new ArrayList<>();
         for (String a : archives) {
-            try {
-                specs.add(ArchiveSpec.parse(a));
-            } catch (CofferException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage() + (e.hint() != null ? " (" + e.hint() + ")" : ""));
-            }
+            specs.add(Usage.check(spec, () -> ArchiveSpec.parse(a)));
         }
         CryptMode mode;
         try {
